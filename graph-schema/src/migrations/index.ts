@@ -1,0 +1,38 @@
+import { schemaStatements } from '../schema.js';
+
+/**
+ * Versioned migrations, applied in order at start-up and recorded as (:SchemaMigration).
+ * Each statement is idempotent, so a crash half-way is repaired by the next start.
+ * Never edit a released migration: add a new one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  /** Schema statements run in auto-commit mode (constraints and indexes cannot share a transaction). */
+  schema?: string[];
+  /** Data statements run in one write transaction. */
+  data?: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'constraints and indexes from the declared model',
+    schema: schemaStatements(),
+  },
+  {
+    version: 2,
+    name: 'built-in sources',
+    data: [
+      `UNWIND [
+         {id: 'nmap', name: 'nmap scanner', kind: 'scanner'},
+         {id: 'nmap-import', name: 'nmap XML import', kind: 'importer'},
+         {id: 'csv-import', name: 'CSV inventory import', kind: 'importer'},
+         {id: 'flow-import', name: 'Flow log import (Zeek, CSV)', kind: 'importer'},
+         {id: 'manual', name: 'People (asserted facts)', kind: 'person'},
+         {id: 'demo', name: 'Demo data', kind: 'demo'}
+       ] AS s
+       MERGE (x:Source {id: s.id}) ON CREATE SET x.name = s.name, x.kind = s.kind`,
+    ],
+  },
+];

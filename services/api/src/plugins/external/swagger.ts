@@ -1,0 +1,32 @@
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+/** OpenAPI 3 generated from the zod route schemas; served at /api/v1/openapi.json, UI at /docs. */
+export default fp(
+  async (app) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'ePHI Atlas API',
+          version: '1.0.0',
+          description: 'Technology-asset inventory and ePHI network map. Errors are {"error":{"code","message","details"?}}.',
+        },
+        servers: [{ url: '/' }],
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', description: 'API token (npm run atlas -- token create)' },
+            session: { type: 'apiKey', in: 'cookie', name: 'atlas_session' },
+          },
+        },
+        security: [{ bearer: [] }, { session: [] }],
+      },
+      transform: jsonSchemaTransform,
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { role: 'public' } }, async () => app.swagger());
+  },
+  { name: 'swagger' },
+);

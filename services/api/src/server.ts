@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import app, { type AppOptions } from './app.js';
+
+/**
+ * Builds a ready Fastify instance with explicit timeouts. Only `listen()` here binds a port;
+ * the process-level shutdown (close-with-grace) lives in the runtime that owns every service.
+ */
+export async function buildServer(opts: AppOptions & { logger?: boolean | object }): Promise<FastifyInstance> {
+  const tls = opts.config.ATLAS_TLS_CERT && opts.config.ATLAS_TLS_KEY
+    ? { key: readFileSync(opts.config.ATLAS_TLS_KEY), cert: readFileSync(opts.config.ATLAS_TLS_CERT) }
+    : null;
+  const server = Fastify({
+    logger: opts.logger ?? {
+      level: opts.config.ATLAS_LOG_LEVEL,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token'], censor: '[redacted]' },
+    },
+    ...(tls ? { https: tls } : {}),
+    connectionTimeout: 60_000,
+    requestTimeout: 600_000,
+    keepAliveTimeout: 10_000,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  await server.register(app, opts);
+  await server.ready();
+  return server;
+}
+
+export async function listen(server: FastifyInstance, host: string, port: number): Promise<string> {
+  return server.listen({ host, port });
+}
