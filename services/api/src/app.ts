@@ -10,11 +10,7 @@ import staticFiles from './plugins/external/static.js';
 import errorHandler from './plugins/app/error-handler.js';
 import services, { type AtlasDeps } from './plugins/app/services.js';
 import auth from './plugins/app/auth.js';
-import health from './routes/api/v1/health/index.js';
-import assets from './routes/api/v1/assets/index.js';
-import imports from './routes/api/v1/imports/index.js';
-import jobs from './routes/api/v1/jobs/index.js';
-import authRoutes from './routes/api/v1/auth/index.js';
+import { loadRouteModules } from './routes/load-routes.js';
 
 export interface AppOptions extends AtlasDeps {
   webRoot?: string;
@@ -37,13 +33,10 @@ const app: FastifyPluginAsync<AppOptions> = async (instance, opts) => {
   await fastify.register(services, { config: opts.config, graph: opts.graph, queues: opts.queues });
   await fastify.register(auth);
 
+  const routes = await loadRouteModules();
   await fastify.register(
     async (api) => {
-      await api.register(health);
-      await api.register(authRoutes);
-      await api.register(assets);
-      await api.register(imports);
-      await api.register(jobs);
+      for (const r of routes) await api.register(r.plugin);
     },
     { prefix: API_PREFIX },
   );

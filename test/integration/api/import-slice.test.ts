@@ -75,7 +75,7 @@ describe('nmap XML import, end to end: upload → job → graph → assets API',
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('XML_DTD_REFUSED');
     const counts = await t.queues.counts();
-    expect(counts.import.waiting + counts.import.active).toBe(0);
+    expect((counts.import.waiting ?? 0) + (counts.import.active ?? 0)).toBe(0);
   });
 
   it('answers 401 without credentials and 403 below the route role', async () => {

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SaxesParser } from 'saxes';
 import { parseNmapXml, parseNmapXmlFile } from './nmap-xml-parser.js';
 import type { NmapHost } from './nmap-types.js';
 
@@ -194,6 +195,12 @@ async function measureInThisProcess(mode: string, file: string): Promise<Measure
   let failure: string | undefined;
   if (mode === 'baseline') {
     // Loads the same modules as the others and parses nothing: the floor to subtract.
+  } else if (mode === 'saxes-alone') {
+    // The tokenizer with one no-op handler and no model: the floor for any saxes-based parser.
+    const parser = new SaxesParser({ position: true });
+    parser.on('opentag', () => (hosts += 0));
+    for await (const chunk of createReadStream(file, { encoding: 'utf8' })) parser.write(chunk as string);
+    parser.close();
   } else if (mode === 'ours-streaming') {
     for await (const event of parseNmapXml(createReadStream(file))) {
       if (event.type !== 'host') continue;
@@ -232,7 +239,7 @@ async function performanceReport(hostCount: number): Promise<string[]> {
     '|---|---|---|---|---|---|',
   ];
   const baseline = await measureInChild('baseline', file);
-  for (const mode of ['ours-streaming', 'ours-collect-all', 'node-nmap']) {
+  for (const mode of ['saxes-alone', 'ours-streaming', 'ours-collect-all', 'node-nmap']) {
     const m = await measureInChild(mode, file);
     const first = m.firstHostMs === undefined ? 'at the end' : `${m.firstHostMs.toFixed(0)} ms`;
     lines.push(
