@@ -35,7 +35,7 @@ describe('DTD refusal', () => {
     expect(error).toBeInstanceOf(NmapXmlError);
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ code: 'XML_DTD_REFUSED', status: 400 });
-    expect(error.message).toContain('internal DTD subset');
+    expect(error.message).toMatch(/<!ENTITY|internal DTD subset/);
   });
 
   it('refuses defused_et_included.xml as not nmap (no DTD, root is <root>)', async () => {
@@ -71,6 +71,32 @@ describe('DTD refusal', () => {
     expect(error?.code).toBe('XML_DTD_REFUSED');
     expect(JSON.stringify(events)).not.toContain('TOP-SECRET');
     expect(error!.message).not.toContain('TOP-SECRET');
+  });
+
+  it('refuses an entity declaration as soon as it arrives, however the input is chunked', async () => {
+    const chunkSizes = [1, 3, 8, 1 << 20];
+    for (const size of chunkSizes) {
+      let chunksPulled = 0;
+      async function* source(): AsyncGenerator<string> {
+        for await (const chunk of inChunks('<!DOCTYPE nmaprun [\n<!ENTITY x "y">', size)) {
+          chunksPulled += 1;
+          yield chunk;
+        }
+        // An endless subset after the declaration: never needed to decide.
+        for (;;) yield '<!ELEMENT e ANY>\n';
+      }
+      const error = await (async () => {
+        for await (const _ of parseNmapXml(source())) void _;
+      })().catch((e) => e);
+      expect(error.code).toBe('XML_DTD_REFUSED');
+      expect(chunksPulled).toBeLessThanOrEqual(Math.ceil(36 / size));
+    }
+  });
+
+  it('bounds the prolog: 9 MiB without a root element is not nmap', async () => {
+    const { error } = await collect(`<?xml version="1.0"?>\n<!--${'x'.repeat(9 * 2 ** 20)}-->\n<nmaprun/>`, 2 ** 20);
+    expect(error?.code).toBe('XML_NOT_NMAP');
+    expect(error!.message).toMatch(/no <nmaprun> root element in the first/);
   });
 
   it("accepts nmap's own prolog: a bare <!DOCTYPE nmaprun> and the xml-stylesheet PI", async () => {

@@ -1,4 +1,5 @@
 // Streaming behaviour: chunking, truncation, progress, backpressure, early stop, large runs.
+import { spawnSync } from 'node:child_process';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -205,4 +206,42 @@ describe('a large run', () => {
     });
     expect(summary).toMatchObject({ hostsUp: HOSTS, hostsTotal: HOSTS, complete: true, exit: 'success' });
   });
+
+  it('stays within a 32 MiB heap while streaming 100,000 hosts, which retaining them would not', () => {
+    // A fresh process with a hard heap cap: the only honest way to show memory does not grow
+    // with the document. The same loop that also keeps every host runs out of heap.
+    const child = (keepHosts: boolean) =>
+      spawnSync(process.execPath, ['--max-old-space-size=32', '--import', 'tsx', '--input-type=module', '-e', BOUNDED_CHILD], {
+        cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+        env: { ...process.env, KEEP_HOSTS: keepHosts ? '1' : '' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const streaming = child(false);
+    expect(streaming.status, streaming.stderr).toBe(0);
+    expect(streaming.stdout.trim()).toBe('100000');
+    const retaining = child(true);
+    expect(retaining.status).not.toBe(0);
+    expect(retaining.stderr).toMatch(/heap out of memory/);
+  });
 });
+
+const BOUNDED_CHILD = `
+import { parseNmapXml } from './services/discovery/src/nmap/nmap-xml-parser.ts';
+const host = (i) => '<host><status state="up" reason="syn-ack"/><address addr="10.' + ((i >> 16) & 255) + '.' + ((i >> 8) & 255) + '.' + (i & 255) +
+  '" addrtype="ipv4"/><ports><port protocol="tcp" portid="443"><state state="open" reason="syn-ack"/><service name="https" product="nginx" version="1.24.0">' +
+  '<cpe>cpe:/a:f5:nginx:1.24.0</cpe></service><script id="http-title" output="Patient portal"><elem key="title">Patient portal</elem></script></port></ports></host>\\n';
+async function* documentText() {
+  yield '<nmaprun scanner="nmap">\\n';
+  for (let i = 0; i < 100000; i++) yield host(i);
+  yield '</nmaprun>\\n';
+}
+const kept = [];
+let count = 0;
+for await (const event of parseNmapXml(documentText())) {
+  if (event.type !== 'host') continue;
+  count += 1;
+  if (process.env.KEEP_HOSTS) kept.push(event.host);
+}
+console.log(count);
+`;

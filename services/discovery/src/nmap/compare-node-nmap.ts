@@ -69,36 +69,37 @@ async function runNodeNmap(file: string, timeoutMs = 120_000): Promise<{ hosts?:
 
 // --- fidelity ----------------------------------------------------------------------------------
 
-interface Fidelity {
-  hosts: string;
-  ipv6: string;
-  openPorts: string;
-  productVersion: string;
-  portsWithoutService: string;
-  hostnames: string;
-  scripts: string;
-  os: string;
-}
+/** Each metric as [ours, node-nmap]; node-nmap has no notion of host status, scripts or version. */
+type Fidelity = Record<FidelityMetric, [number, number]>;
+type FidelityMetric = 'hosts' | 'ipv6' | 'openPorts' | 'productVersion' | 'portsWithoutService' | 'hostnames' | 'scripts' | 'osHosts';
+
+const FIDELITY_COLUMNS: [FidelityMetric, string][] = [
+  ['hosts', 'hosts listed'],
+  ['ipv6', 'IPv6 addresses'],
+  ['openPorts', 'open ports'],
+  ['productVersion', 'open ports with product/version'],
+  ['portsWithoutService', 'ports without <service>'],
+  ['hostnames', 'hostnames'],
+  ['scripts', 'NSE results'],
+  ['osHosts', 'hosts with OS data'],
+];
 
 function compareFidelity(ours: NmapHost[], theirs: NodeNmapHost[]): Fidelity {
-  const up = ours.filter((h) => h.status === 'up');
-  const openPorts = ours.flatMap((h) => h.ports.filter((p) => p.state === 'open'));
-  const theirPorts = theirs.flatMap((h) => h.openPorts ?? []);
-  const withProductOrVersion = openPorts.filter((p) => p.service?.product || p.service?.version);
-  // node-nmap copies `tunnel` into `product` and has no version: count only true products.
-  const theirTrueProducts = theirPorts.filter((p) => p.product && p.product !== p.tunnel);
-  const ipv6 = ours.flatMap((h) => h.addresses.filter((a) => a.addrtype === 'ipv6'));
-  const theirIpv6 = theirs.filter((h) => h.ip?.includes(':'));
-  const osOurs = up.filter((h) => h.os.matches.length > 0 || (h.os.classes?.length ?? 0) > 0);
+  const oursOpen = ours.flatMap((h) => h.ports.filter((p) => p.state === 'open'));
+  const theirsOpen = theirs.flatMap((h) => h.openPorts ?? []);
+  const count = <T>(items: T[], test: (item: T) => unknown) => items.filter(test).length;
+  const sum = <T>(items: T[], size: (item: T) => number) => items.reduce((n, item) => n + size(item), 0);
   return {
-    hosts: `${up.length} up of ${ours.length} vs ${theirs.length}`,
-    ipv6: `${ipv6.length} vs ${theirIpv6.length}`,
-    openPorts: `${openPorts.length} vs ${theirPorts.length}`,
-    productVersion: `${withProductOrVersion.length} vs ${theirTrueProducts.length}`,
-    portsWithoutService: `${ours.flatMap((h) => h.ports.filter((p) => !p.service)).length}`,
-    hostnames: `${ours.reduce((n, h) => n + h.hostnames.length, 0)} vs ${theirs.filter((h) => h.hostname).length}`,
-    scripts: `${ours.reduce((n, h) => n + h.hostScripts.length + h.ports.reduce((m, p) => m + p.scripts.length, 0), 0)} vs 0`,
-    os: `${osOurs.length} hosts (${up.reduce((n, h) => n + h.os.matches.length, 0)} matches) vs ${theirs.filter((h) => h.osNmap).length}`,
+    hosts: [ours.length, theirs.length],
+    ipv6: [sum(ours, (h) => count(h.addresses, (a) => a.addrtype === 'ipv6')), count(theirs, (h) => h.ip?.includes(':'))],
+    openPorts: [oursOpen.length, theirsOpen.length],
+    // node-nmap copies `tunnel` into `product` and has no version: count only true products.
+    productVersion: [count(oursOpen, (p) => p.service?.product || p.service?.version), count(theirsOpen, (p) => p.product && p.product !== p.tunnel)],
+    // Open ports nmap wrote without a <service>: node-nmap cannot represent them (it crashes).
+    portsWithoutService: [count(oursOpen, (p) => !p.service), 0],
+    hostnames: [sum(ours, (h) => h.hostnames.length), count(theirs, (h) => h.hostname)],
+    scripts: [sum(ours, (h) => h.hostScripts.length + sum(h.ports, (p) => p.scripts.length)), 0],
+    osHosts: [count(ours, (h) => h.os.matches.length > 0 || (h.os.classes?.length ?? 0) > 0), count(theirs, (h) => h.osNmap)],
   };
 }
 
@@ -135,18 +136,29 @@ async function fidelityReport(): Promise<string[]> {
     files.push({ name: `(probe) ${name}`, path });
   }
   const lines = [
-    '| file | node-nmap outcome | hosts (node-nmap has no status) | IPv6 | open ports | product/version | ports w/o service | hostnames | scripts | OS |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `| file | node-nmap outcome | up (ours) | ${FIDELITY_COLUMNS.map(([, title]) => title).join(' | ')} |`,
+    `|---|---|---|${FIDELITY_COLUMNS.map(() => '---').join('|')}|`,
   ];
+  const totals = Object.fromEntries(FIDELITY_COLUMNS.map(([metric]) => [metric, [0, 0]])) as Fidelity;
+  let totalUp = 0;
+  let failures = 0;
   for (const file of files) {
     const ours = (await parseNmapXmlFile(file.path)).hosts;
     const theirs = await runNodeNmap(file.path, 10_000);
-    const f = compareFidelity(ours, theirs.hosts ?? []);
+    const fidelity = compareFidelity(ours, theirs.hosts ?? []);
+    const up = ours.filter((h) => h.status === 'up').length;
+    totalUp += up;
+    if (theirs.failure) failures += 1;
+    for (const [metric] of FIDELITY_COLUMNS) {
+      totals[metric][0] += fidelity[metric][0];
+      totals[metric][1] += fidelity[metric][1];
+    }
     const outcome = (theirs.failure ?? 'ok').replace(/\s+/g, ' ').trim();
-    lines.push(
-      `| ${file.name} | ${outcome} | ${f.hosts} | ${f.ipv6} | ${f.openPorts} | ${f.productVersion} | ${f.portsWithoutService} | ${f.hostnames} | ${f.scripts} | ${f.os} |`,
-    );
+    const cells = FIDELITY_COLUMNS.map(([metric]) => `${fidelity[metric][0]} vs ${fidelity[metric][1]}`);
+    lines.push(`| ${file.name} | ${outcome} | ${up} | ${cells.join(' | ')} |`);
   }
+  const totalCells = FIDELITY_COLUMNS.map(([metric]) => `**${totals[metric][0]} vs ${totals[metric][1]}**`);
+  lines.push(`| **total (${files.length} files)** | **${failures} failed** | **${totalUp}** | ${totalCells.join(' | ')} |`);
   return lines;
 }
 

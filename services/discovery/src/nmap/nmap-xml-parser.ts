@@ -61,11 +61,14 @@ export async function* parseNmapXml(
 
   const reader = new NmapRunReader(maxHosts);
   const parser = createSaxParser(reader);
+  const prolog = new PrologGuard();
   const decoder = new StringDecoder('utf8'); // keeps a UTF-8 sequence split across chunks whole
 
   for await (const chunk of input as AsyncIterable<string | Buffer>) {
     const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (!reader.rootSeen) prolog.beforeWrite(text);
     const failure = attempt(() => parser.write(text));
+    if (!failure && !reader.rootSeen) prolog.afterWrite(text);
     yield* reader.takePending();
     if (failure) throw failure;
     if (reader.stopped) break; // leaving the loop closes the input stream
@@ -109,6 +112,36 @@ export async function parseNmapXmlFile(
 // ---------------------------------------------------------------------------------------------
 // saxes wiring: security checks and error mapping live here, the nmap model in NmapRunReader.
 
+/** nmap's prolog is a few hundred bytes plus the command line; 8 MiB bounds a hostile one. */
+const MAX_PROLOG_CHARS = 8 * 2 ** 20;
+
+/**
+ * Watches the raw text before the root element. saxes reports a DOCTYPE only once it has
+ * buffered all of it, so a huge internal subset would be held in memory first; an entity
+ * declaration is refused here as soon as it arrives. (nmap escapes `<` in the command line it
+ * echoes in a comment, so `<!ENTITY` never appears in genuine nmap output.)
+ */
+class PrologGuard {
+  private tail = '';
+  private length = 0;
+
+  beforeWrite(text: string): void {
+    const window = this.tail + text;
+    if (window.includes('<!ENTITY')) {
+      throw new NmapXmlError('XML_DTD_REFUSED', 'refused XML with an entity declaration (<!ENTITY)');
+    }
+    this.tail = window.slice(-'<!ENTITY'.length);
+  }
+
+  /** Counted after the write, so a first chunk holding the whole document is not mistaken. */
+  afterWrite(text: string): void {
+    this.length += text.length;
+    if (this.length > MAX_PROLOG_CHARS) {
+      throw new NmapXmlError('XML_NOT_NMAP', `not an nmap XML document: no <nmaprun> root element in the first ${MAX_PROLOG_CHARS} characters`);
+    }
+  }
+}
+
 /** Deeper than any real nmap output (NSE tables nest a handful of levels); stops nesting bombs. */
 const MAX_DEPTH = 64;
 
@@ -130,7 +163,8 @@ function createSaxParser(reader: NmapRunReader): PlainSaxesParser {
         : /\b(SYSTEM|PUBLIC)\b/.test(body)
           ? 'an external DTD reference'
           : 'an unexpected DOCTYPE';
-      throw new NmapXmlError('XML_DTD_REFUSED', `refused XML with ${what} (<!DOCTYPE${doctype}>)`, {
+      // Quote a bounded prefix only: the DOCTYPE is attacker-controlled and may be huge.
+      throw new NmapXmlError('XML_DTD_REFUSED', `refused XML with ${what} (<!DOCTYPE${doctype.slice(0, 120)}…)`, {
         line: parser.line,
         column: parser.column,
       });
@@ -144,8 +178,10 @@ function createSaxParser(reader: NmapRunReader): PlainSaxesParser {
       });
     }
     if (!reader.rootSeen && tag.name !== 'nmaprun') {
-      throw new NmapXmlError('XML_NOT_NMAP', `not an nmap XML document: root element is <${tag.name}>`, {
-        root: tag.name,
+      throw new NmapXmlError('XML_NOT_NMAP', `not an nmap XML document: root element is <${tag.name.slice(0, 64)}>`, {
+        root: tag.name.slice(0, 64),
+        line: parser.line,
+        column: parser.column,
       });
     }
     reader.open(tag.name, tag.attributes);
