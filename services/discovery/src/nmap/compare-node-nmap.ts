@@ -265,7 +265,9 @@ async function performanceReport(hostCount: number): Promise<string[]> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--measure') {
-    console.log(JSON.stringify(await measureInThisProcess(args[1]!, args[2]!)));
+    const measured = await measureInThisProcess(args[1]!, args[2]!);
+    rmSync(workDir, { recursive: true, force: true }); // this child's own stand-in nmap
+    console.log(JSON.stringify(measured));
     process.exit(0); // node-nmap leaves an interval timer running after a failed parse
   }
   const hostsFlag = args.indexOf('--hosts');
