@@ -1,97 +1,134 @@
-import cytoscape from 'cytoscape';
 import './style.css';
+import { api, ApiError, session, type Me } from './lib/api.js';
+import { h } from './lib/dom.js';
+import { current, type Route } from './lib/router.js';
+import { GraphCanvas } from './graph/graph-canvas.js';
+import { renderAccount, renderLogin } from './views/login.js';
+import { renderMap } from './views/map.js';
+import { closeAssetPanel, openAssetPanel, panelHost } from './views/asset-panel.js';
+import { renderInventory } from './views/inventory.js';
+import { renderFlows } from './views/flows.js';
+import { renderReach } from './views/reach.js';
+import { renderAlerts, renderChanges } from './views/activity.js';
+import { renderScans } from './views/scans.js';
+import { renderAdmin } from './views/admin.js';
 
-interface Asset {
-  id: string;
-  name: string;
-  kind: string;
-  ips: string[];
-  ephiRole: string;
-  isAi: boolean;
-  status: string;
-}
-
+/**
+ * The shell: sign-in, the navigation, and a hash router. One Cytoscape instance lives for the
+ * whole page; the graph views (map, flows, reach) borrow its container.
+ */
 const app = document.getElementById('app')!;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text; // always text, never HTML: names come from scans
-  return e;
-}
-
-async function api<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(`/api/v1${path}`, { credentials: 'same-origin', ...init, headers: { 'content-type': 'application/json', ...(init?.headers ?? {}) } });
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw Object.assign(new Error(body.error?.message ?? res.statusText), { status: res.status });
+const graphEl = h('div', { class: 'cy' });
+let canvas: GraphCanvas | null = null;
+function graph(): GraphCanvas {
+  if (!canvas) {
+    canvas = new GraphCanvas(graphEl);
+    (window as unknown as { __atlas: { cy: unknown } }).__atlas = { cy: canvas.cy };
   }
-  return (await res.json()) as T;
+  return canvas;
+}
+(window as unknown as { __atlas: Record<string, unknown> }).__atlas = { cy: null };
+
+const NAV: [string, string][] = [
+  ['map', 'Map'],
+  ['flows', 'ePHI flows'],
+  ['reach', 'Reach'],
+  ['inventory', 'Inventory'],
+  ['alerts', 'Alerts'],
+  ['changes', 'Changes'],
+  ['scans', 'Scans'],
+  ['admin', 'Admin'],
+];
+
+let view: HTMLElement | null = null;
+let lastKey = '';
+
+function shell(me: Me): void {
+  const nav = h('nav', { 'aria-label': 'Views' }, ...NAV.map(([v, t]) => h('a', { href: `#/${v}`, 'data-view': v }, t)));
+  const logout = h('button', { type: 'button', id: 'logout' }, 'Sign out');
+  logout.addEventListener('click', async () => {
+    await api('/auth/logout', { method: 'POST' }).catch(() => undefined);
+    session.me = null;
+    location.hash = '';
+    start();
+  });
+  view = h('main', { id: 'view', tabindex: -1 });
+  app.replaceChildren(
+    h('a', { href: '#view', class: 'skip' }, 'Skip to content'),
+    h('header', { class: 'top' }, h('span', { class: 'brand' }, 'ePHI Atlas'), nav, h('span', { class: 'who' }, h('a', { href: '#/account' }, `${me.name} · ${me.role}`), ' ', logout)),
+    h('div', { class: 'body' }, view, panelHost()),
+  );
 }
 
-function showLogin(message?: string): void {
-  app.replaceChildren();
-  const form = el('form', { class: 'login', 'aria-label': 'Sign in' });
-  form.append(el('h1', {}, 'ePHI Atlas'));
-  const user = el('input', { name: 'username', autocomplete: 'username', placeholder: 'user', 'aria-label': 'user name', required: '' });
-  const pass = el('input', { name: 'password', type: 'password', autocomplete: 'current-password', placeholder: 'password', 'aria-label': 'password', required: '' });
-  const msg = el('p', { role: 'alert', class: 'error' }, message ?? '');
-  form.append(user, pass, el('button', { type: 'submit' }, 'Sign in'), msg);
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    try {
-      await api('/auth/login', { method: 'POST', body: JSON.stringify({ username: user.value, password: pass.value }) });
-      await showMap();
-    } catch (err) {
-      msg.textContent = (err as Error).message;
+async function route(): Promise<void> {
+  if (!session.me || !view) return;
+  const r: Route = current();
+  const params = new URLSearchParams(r.params);
+  const asset = params.get('asset');
+  params.delete('asset');
+  const key = `${r.view}?${params.toString()}`;
+  document.querySelectorAll('nav a').forEach((a) => a.toggleAttribute('aria-current', (a as HTMLElement).dataset.view === r.view));
+  if (asset) void openAssetPanel(asset);
+  if (key === lastKey) return;
+  lastKey = key;
+  if (!asset) closeAssetPanel();
+  try {
+    switch (r.view) {
+      case 'map':
+        await renderMap(view, graph(), r);
+        break;
+      case 'flows':
+        await renderFlows(view, graph());
+        break;
+      case 'reach':
+        await renderReach(view, graph(), r);
+        break;
+      case 'inventory':
+        await renderInventory(view, r);
+        break;
+      case 'alerts':
+        await renderAlerts(view);
+        break;
+      case 'changes':
+        await renderChanges(view, r);
+        break;
+      case 'scans':
+        await renderScans(view);
+        break;
+      case 'admin':
+        await renderAdmin(view, r);
+        break;
+      case 'account':
+        renderAccount(view, session.me);
+        break;
+      default:
+        view.replaceChildren(h('p', {}, `No view called ${r.view}.`), h('a', { href: '#/map' }, 'Go to the map'));
     }
-  });
-  app.append(form);
-  user.focus();
-}
-
-function subnetOf(ip: string | undefined): string {
-  if (!ip) return 'no address';
-  const p = ip.split('.');
-  return p.length === 4 ? `${p[0]}.${p[1]}.${p[2]}.0/24` : ip.split(':').slice(0, 4).join(':') + '::/64';
-}
-
-async function showMap(): Promise<void> {
-  const assets: Asset[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { items: Asset[]; nextCursor: string | null } = await api(`/assets?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    assets.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor && assets.length < 2000);
-  app.replaceChildren();
-  const header = el('header');
-  header.append(el('h1', {}, 'ePHI Atlas'), el('span', { class: 'count' }, `${assets.length} assets`));
-  const map = el('div', { id: 'map', role: 'img', 'aria-label': 'network map' });
-  app.append(header, map);
-  const groups = new Map<string, Asset[]>();
-  for (const a of assets) {
-    const g = subnetOf(a.ips[0]);
-    groups.set(g, [...(groups.get(g) ?? []), a]);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return start('Your session ended; sign in again.');
+    view.replaceChildren(h('p', { role: 'alert', class: 'error' }, (err as Error).message));
   }
-  const elements: cytoscape.ElementDefinition[] = [];
-  for (const [g, members] of groups) {
-    elements.push({ data: { id: `subnet:${g}`, label: g, type: 'subnet' } });
-    for (const a of members) elements.push({ data: { id: a.id, parent: `subnet:${g}`, label: a.name, kind: a.kind, type: 'asset' } });
-  }
-  const cy = cytoscape({
-    container: map,
-    elements,
-    layout: { name: 'grid', avoidOverlap: true, padding: 20 },
-    style: [
-      { selector: 'node[type="asset"]', style: { label: 'data(label)', 'font-size': 9, 'background-color': '#4477aa', width: 18, height: 18, 'text-valign': 'bottom' } },
-      { selector: 'node[type="subnet"]', style: { label: 'data(label)', 'text-valign': 'top', 'background-color': '#eeeeee', 'border-color': '#999', 'border-width': 1, 'font-weight': 'bold' } },
-    ],
-  });
-  (window as unknown as { __atlasCy: cytoscape.Core }).__atlasCy = cy;
-  document.body.dataset.mapReady = 'true';
 }
 
-api('/auth/me')
-  .then(() => showMap())
-  .catch(() => showLogin());
+function signedIn(me: Me): void {
+  session.me = me;
+  lastKey = '';
+  shell(me);
+  void route();
+}
+
+async function start(message = ''): Promise<void> {
+  lastKey = '';
+  try {
+    signedIn(await api<Me>('/auth/me'));
+  } catch {
+    session.me = null;
+    renderLogin(app, signedIn, message);
+  }
+}
+
+window.addEventListener('hashchange', () => void route());
+window.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape' && !panelHost().hidden) closeAssetPanel();
+});
+void start();
