@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { schemaStatements } from './schema.js';
 
 /** The minimal surface the runner needs, so graph-schema does not depend on the driver. */
 export interface MigrationTarget {
@@ -18,6 +19,8 @@ export function checksum(m: Migration): string {
 export interface MigrationReport {
   applied: number[];
   alreadyApplied: number[];
+  /** Constraint/index statements of the declared model that were (re)asserted after the migrations. */
+  declaredSchema: number;
 }
 
 /**
@@ -29,7 +32,7 @@ export async function migrate(db: MigrationTarget, migrations: Migration[] = MIG
   // The constraint on SchemaMigration.version is itself part of migration 1; make sure the label exists first.
   const rows = await db.read('MATCH (m:SchemaMigration) RETURN m.version AS version, m.checksum AS checksum');
   const done = new Map(rows.map((r) => [Number(r.version), String(r.checksum)]));
-  const report: MigrationReport = { applied: [], alreadyApplied: [] };
+  const report: MigrationReport = { applied: [], alreadyApplied: [], declaredSchema: 0 };
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     const sum = checksum(m);
     const prior = done.get(m.version);
@@ -45,6 +48,12 @@ export async function migrate(db: MigrationTarget, migrations: Migration[] = MIG
       { version: m.version, name: m.name, checksum: sum },
     );
     report.applied.push(m.version);
+  }
+  // The declared model is synced on every start: a label or index added to schema.ts gets its
+  // constraint without anyone editing a released migration. Every statement is IF NOT EXISTS.
+  if (migrations === MIGRATIONS) {
+    for (const s of schemaStatements()) await db.runAutoCommit(s);
+    report.declaredSchema = schemaStatements().length;
   }
   return report;
 }

@@ -87,7 +87,8 @@ export const NODES = {
     description: 'Something that changed: new asset, port opened/closed, version/OS/IP changed, asset missed, assertion edited.',
   },
   Alert: { label: 'Alert', key: 'id', indexes: ['state', 'type', 'dedupeKey', 'openedAt'], description: 'A stateful alert (open, acknowledged, resolved) with history.' },
-  IdentityConflict: { label: 'IdentityConflict', key: 'id', indexes: ['state'], description: 'Two strong keys of one observation pointed at different assets.' },
+  IdentityConflict: { label: 'IdentityConflict', key: 'id', indexes: ['state', 'detectedAt'], description: 'Two strong keys of one observation pointed at different assets.' },
+  IngestLock: { label: 'IngestLock', key: 'id', description: 'One node whose write lock serialises identity resolution across concurrent imports.' },
   User: { label: 'User', key: 'id', unique: ['username'], description: 'A person who signs in to ePHI Atlas.' },
   ApiToken: { label: 'ApiToken', key: 'id', unique: ['hash'], indexes: ['prefix'], description: 'An API token for automation: stored hashed, role-scoped, expiring.' },
   AuditEntry: { label: 'AuditEntry', key: 'seq', indexes: ['at', 'actor', 'action'], description: 'Append-only, hash-chained audit log entry.' },
@@ -122,6 +123,8 @@ export const RELATIONSHIPS = {
   },
   ABOUT: { type: 'ABOUT', from: ['ChangeEvent', 'Alert', 'Suggestion', 'Review', 'IdentityConflict'], to: 'Asset', description: 'The asset an event concerns.' },
   MERGED_INTO: { type: 'MERGED_INTO', from: 'Asset', to: 'Asset', description: 'A retired asset was merged into the survivor (history kept).' },
+  SPLIT_FROM: { type: 'SPLIT_FROM', from: 'Asset', to: 'Asset', description: 'An asset was split off another one (interfaces moved, history kept): at, by, interfaceKeys.' },
+  FROM_SOURCE: { type: 'FROM_SOURCE', from: 'ScanRun', to: 'Source', description: 'The source that produced a run.' },
 } satisfies Record<string, RelType>;
 
 export type NodeLabel = keyof typeof NODES;

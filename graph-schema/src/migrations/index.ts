@@ -1,4 +1,4 @@
-import { schemaStatements } from '../schema.js';
+import { V1_SCHEMA } from './v1-schema.js';
 
 /**
  * Versioned migrations, applied in order at start-up and recorded as (:SchemaMigration).
@@ -18,7 +18,7 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'constraints and indexes from the declared model',
-    schema: schemaStatements(),
+    schema: V1_SCHEMA,
   },
   {
     version: 2,

@@ -23,6 +23,7 @@ export const configSchema = z.object({
   ATLAS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   ATLAS_QUEUE_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/i).default('atlas'),
   ATLAS_SCAN_SCOPE: z.string().default('127.0.0.0/8'),
+  ATLAS_IDENTITY_IP_WINDOW_HOURS: z.coerce.number().min(0).max(8760).default(24),
   ATLAS_MAX_SCAN_PREFIX_V4: z.coerce.number().int().min(8).max(32).default(16),
   ATLAS_MFA_REQUIRED_ROLES: z.string().default('security,admin'),
   ATLAS_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(12),

@@ -1,15 +1,32 @@
+import { randomUUID, createHash } from 'node:crypto';
 import type { NmapHost } from '../../../discovery/src/nmap/nmap-types.js';
-import type { GraphClient } from './neo4j-client.js';
+import { diffObservation, changeEvent, type ChangeEventRow, type PriorState } from '../domain/changes.js';
+import { IdentityIndex, type KnownAsset, type Resolution } from '../domain/identity.js';
+import { isStrongMac } from '../domain/mac.js';
+import { hostToObservation, type Observation, type ScannedPorts, type ServiceObservation } from '../domain/observation.js';
+import { ipFamily, subnetOf } from '../domain/subnet.js';
+import type { GraphClient, Row, Tx } from './neo4j-client.js';
 
 /**
- * Loads parsed nmap hosts into the graph (transform → batched UNWIND load).
- * Identity (first slice): a universally administered MAC, else the IP address.
+ * Loads parsed hosts into the graph: transform (domain/observation) → resolve identity
+ * (domain/identity) → derive change events (domain/changes) → one batched UNWIND load.
+ *
+ * The whole batch runs in one managed write transaction that first takes the write lock of the
+ * single (:IngestLock) node. Concurrent imports therefore resolve identities one batch at a
+ * time against committed data, so two overlapping files can never both create "the" asset for
+ * one MAC. Everything is recomputed inside the transaction, so the driver's retry is safe.
+ *
+ * Discovery writes observed properties only; `a_*` (asserted) properties are never touched here.
  */
 export interface IngestContext {
   runId: string;
   sourceId: string;
   at: string; // ISO time of the observation
   demo?: boolean; // demo data is marked so it can be told apart and removed
+  /** Ports the run probed per protocol; a port inside them that a host no longer reports is closed. */
+  scanned?: ScannedPorts;
+  /** How long an IP address alone keeps identifying the asset last seen on it (default 24 h). */
+  ipWindowHours?: number;
 }
 
 export interface IngestCounts {
@@ -17,88 +34,356 @@ export interface IngestCounts {
   assetsCreated: number;
   assetsUpdated: number;
   services: number;
+  changes?: number;
+  conflicts?: number;
 }
 
-interface HostRow {
-  identity: string;
-  ips: { ip: string; family: string }[];
-  mac: string | null;
-  macVendor: string | null;
-  hostnames: string[];
-  os: string | null;
-  services: { key: string; protocol: string; port: number; state: string; name: string | null; product: string | null; version: string | null }[];
+interface AssetRow {
+  id: string;
+  isNew: boolean;
+  /** False when this observation is older than what the graph already has: provenance only. */
+  fresh: boolean;
+  props: Record<string, unknown>;
+  search: string;
+  interfaces: Record<string, unknown>[];
+  services: { key: string; props: Record<string, unknown> }[];
 }
 
-export function toHostRows(hosts: NmapHost[]): HostRow[] {
-  const rows: HostRow[] = [];
-  for (const h of hosts) {
-    if (h.status !== 'up') continue;
-    const ips = h.addresses.filter((a) => a.addrtype !== 'mac').map((a) => ({ ip: a.addr, family: a.addrtype }));
-    const macAddr = h.addresses.find((a) => a.addrtype === 'mac');
-    const mac = macAddr ? macAddr.addr.toUpperCase() : null;
-    const identity = mac ? `mac:${mac}` : ips[0] ? `ip:${ips[0].ip}` : null;
-    if (!identity) continue;
-    rows.push({
-      identity,
-      ips,
-      mac,
-      macVendor: macAddr?.vendor ?? null,
-      hostnames: h.hostnames.map((n) => n.name),
-      os: h.os.matches[0]?.name ?? null,
-      services: h.ports.map((p) => ({
-        key: `${identity}|${p.protocol}/${p.portid}`,
-        protocol: p.protocol,
-        port: p.portid,
-        state: p.state,
-        name: p.service?.name ?? null,
-        product: p.service?.product ?? null,
-        version: p.service?.version ?? null,
-      })),
-    });
+interface Prior extends PriorState {
+  lastSeen: string | null;
+}
+
+const LOCK_ID = 'asset-identity';
+
+export function interfaceKey(assetId: string, mac: string | null, ip: string | null): string {
+  return `${assetId}|${mac ?? '-'}|${ip ?? '-'}`;
+}
+
+export function serviceKey(assetId: string, protocol: string, port: number): string {
+  return `${assetId}|${protocol}/${port}`;
+}
+
+function compact(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === null || v === undefined) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    out[k] = v;
   }
-  return rows;
+  return out;
+}
+
+/** Two records of one asset in one batch (its IPv4 and IPv6 entries) become one observation. */
+function mergeObservations(a: Observation, b: Observation): Observation {
+  const services = new Map<string, ServiceObservation>();
+  for (const s of [...a.services, ...b.services]) services.set(`${s.protocol}/${s.port}`, s);
+  const names = [...a.hostnames];
+  const types = [...a.hostnameTypes];
+  b.hostnames.forEach((n, i) => {
+    if (!names.some((x, j) => x === n && types[j] === b.hostnameTypes[i])) {
+      names.push(n);
+      types.push(b.hostnameTypes[i] ?? '');
+    }
+  });
+  const pick = <K extends keyof Observation>(k: K): Observation[K] => (b[k] ?? a[k]) as Observation[K];
+  return {
+    ...a,
+    ips: [...new Set([...a.ips, ...b.ips])],
+    mac: pick('mac'),
+    macKind: pick('macKind'),
+    macVendor: pick('macVendor'),
+    hostnames: names,
+    hostnameTypes: types,
+    fqdn: pick('fqdn'),
+    os: pick('os'),
+    osAccuracy: pick('osAccuracy'),
+    osMatches: pick('osMatches'),
+    osKind: pick('osKind'),
+    uptimeSeconds: pick('uptimeSeconds'),
+    lastBoot: pick('lastBoot'),
+    distance: pick('distance'),
+    hostScripts: pick('hostScripts'),
+    portsScanned: a.portsScanned || b.portsScanned,
+    services: [...services.values()],
+  };
+}
+
+async function loadKnown(tx: Tx, obs: Observation[]): Promise<{ known: KnownAsset[]; prior: Map<string, Prior> }> {
+  const macs = [...new Set(obs.map((o) => o.mac).filter((m): m is string => !!m))];
+  const ips = [...new Set(obs.flatMap((o) => o.ips))];
+  const fqdns = [...new Set(obs.map((o) => o.fqdn).filter((f): f is string => !!f))];
+  const tags = [...new Set(obs.flatMap((o) => [o.assetTag, o.serial, o.cloudId]).filter((t): t is string => !!t))];
+  const idRows = await tx.run(
+    `CALL () {
+       UNWIND $macs AS m MATCH (i:Interface {mac: m}) RETURN i
+       UNION
+       UNWIND $ips AS ip MATCH (i:Interface {ip: ip}) RETURN i
+     }
+     MATCH (a:Asset)-[:HAS_INTERFACE]->(i) WHERE NOT a:Retired
+     RETURN DISTINCT a.id AS id
+     UNION
+     UNWIND $fqdns AS f MATCH (a:Asset {fqdn: f}) WHERE NOT a:Retired RETURN a.id AS id
+     UNION
+     UNWIND $tags AS t MATCH (a:Asset) WHERE (a.assetTag = t OR a.serial = t OR a.cloudId = t) AND NOT a:Retired RETURN a.id AS id`,
+    { macs, ips, fqdns, tags },
+  );
+  const ids = idRows.map((r) => String(r.id));
+  if (ids.length === 0) return { known: [], prior: new Map() };
+  const rows = await tx.run(
+    `UNWIND $ids AS id MATCH (a:Asset {id: id})
+     RETURN a.id AS id, a.assetTag AS assetTag, a.serial AS serial, a.cloudId AS cloudId, a.fqdn AS fqdn,
+            a.os AS os, coalesce(a.ips, []) AS ips, a.mac AS mac, a.status AS status, a.lastSeen AS lastSeen,
+            [(a)-[:HAS_INTERFACE]->(i:Interface) | {ip: i.ip, mac: i.mac, lastSeen: i.lastSeen}] AS interfaces,
+            [(a)-[:HAS_SERVICE]->(s:Service) | {protocol: s.protocol, port: s.port, state: s.state, product: s.product, version: s.version}] AS services`,
+    { ids },
+  );
+  const known: KnownAsset[] = [];
+  const prior = new Map<string, Prior>();
+  for (const r of rows as (Row & Prior & KnownAsset)[]) {
+    known.push({ id: r.id, assetTag: r.assetTag, serial: r.serial, cloudId: r.cloudId, fqdn: r.fqdn, interfaces: r.interfaces });
+    prior.set(r.id, { os: r.os, ips: r.ips, mac: r.mac, status: r.status, services: r.services, lastSeen: r.lastSeen });
+  }
+  return { known, prior };
+}
+
+interface Plan {
+  rows: AssetRow[];
+  events: ChangeEventRow[];
+  conflicts: { id: string; assetIds: string[]; chosenAssetId: string; keys: string; observed: string }[];
+}
+
+/** Pure planning step: decides, for every observation, which asset it is and what changed. */
+export function planIngest(observations: Observation[], known: KnownAsset[], prior: Map<string, Prior>, ctx: IngestContext, newId: () => string = randomUUID): Plan {
+  const index = new IdentityIndex(known, { ipWindowMs: (ctx.ipWindowHours ?? 24) * 3_600_000 });
+  const byAsset = new Map<string, { obs: Observation; res: Resolution; isNew: boolean }>();
+  const conflicts: Plan['conflicts'] = [];
+  for (const o of observations) {
+    const res = index.resolve(o, ctx.at);
+    const isNew = res.assetId === null;
+    const id = res.assetId ?? newId();
+    index.record(id, o, ctx.at);
+    const seen = byAsset.get(id);
+    if (seen) seen.obs = mergeObservations(seen.obs, o);
+    else byAsset.set(id, { obs: o, res, isNew: isNew && !prior.has(id) });
+    if (res.conflict) {
+      const assetIds = [...new Set(res.conflict.map((c) => c.assetId))].sort();
+      const keys = res.conflict.map((c) => `${c.key}=${c.value}→${c.assetId}`).sort();
+      conflicts.push({
+        id: 'idc-' + createHash('sha256').update(keys.join('|')).digest('hex').slice(0, 24),
+        assetIds,
+        chosenAssetId: id,
+        keys: JSON.stringify(res.conflict),
+        observed: JSON.stringify({ ips: o.ips, mac: o.mac, fqdn: o.fqdn, hostnames: o.hostnames, assetTag: o.assetTag, serial: o.serial }),
+      });
+    }
+  }
+  const rows: AssetRow[] = [];
+  const events: ChangeEventRow[] = [];
+  for (const [id, { obs, res, isNew }] of byAsset) {
+    const p = prior.get(id) ?? null;
+    const fresh = !p?.lastSeen || Date.parse(ctx.at) >= Date.parse(p.lastSeen);
+    if (fresh) events.push(...diffObservation(id, p, obs, { at: ctx.at, scanned: ctx.scanned ?? {}, matchedBy: res.matchedBy }));
+    // An address family this observation does not carry keeps its last known address.
+    const families = new Set(obs.ips.map(ipFamily));
+    const ips = [...obs.ips, ...(p?.ips ?? []).filter((ip) => !families.has(ipFamily(ip)))];
+    const services = obs.services.map((s) => ({
+      key: serviceKey(id, s.protocol, s.port),
+      props: compact({ ...s, scriptIds: s.scriptIds }),
+    }));
+    // Ports inside the scanned range that the host stopped reporting are closed now.
+    for (const e of events) {
+      if (e.assetId !== id || e.type !== 'port-closed') continue;
+      const d = JSON.parse(e.detail) as { port: number; protocol: string; after: string };
+      if (d.after === 'not-reported') services.push({ key: serviceKey(id, d.protocol, d.port), props: { protocol: d.protocol, port: d.port, state: 'closed', reason: 'not-reported' } });
+    }
+    const ifaces = (obs.ips.length ? obs.ips : [null]).map((ip) =>
+      compact({
+        key: interfaceKey(id, obs.mac, ip),
+        ip,
+        family: ip ? ipFamily(ip) : null,
+        mac: obs.mac,
+        macKind: obs.macKind,
+        macVendor: obs.macVendor,
+        subnet: ip ? subnetOf(ip) : null,
+      }),
+    );
+    const props = compact({
+      ips,
+      mac: obs.mac ?? p?.mac,
+      macVendor: obs.macVendor,
+      macKind: obs.macKind,
+      hostnames: obs.hostnames,
+      hostnameTypes: obs.hostnameTypes,
+      fqdn: obs.fqdn,
+      os: obs.os,
+      osAccuracy: obs.osAccuracy,
+      osMatches: obs.osMatches,
+      o_kind: obs.osKind,
+      uptimeSeconds: obs.uptimeSeconds,
+      lastBoot: obs.lastBoot,
+      distance: obs.distance,
+      hostScripts: obs.hostScripts,
+      subnetCidr: ips[0] ? subnetOf(ips[0]) : null,
+      identityKey: res.matchedBy ?? (isStrongMac(obs.mac) ? 'mac' : obs.fqdn ? 'fqdn' : 'ip'),
+    });
+    const search = [...obs.hostnames, ...ips, obs.mac ?? '', obs.macVendor ?? '', obs.os ?? ''].join(' ').toLowerCase();
+    rows.push({ id, isNew, fresh, props, search, interfaces: ifaces, services });
+  }
+  for (const c of conflicts) {
+    events.push(changeEvent('identity-conflict', c.chosenAssetId, ctx.at, c.id, `Identity conflict between ${c.assetIds.length} assets`, { conflictId: c.id, assetIds: c.assetIds }));
+  }
+  return { rows, events, conflicts };
+}
+
+const LOAD = `
+MERGE (src:Source {id: $sourceId})
+WITH src
+UNWIND $rows AS row
+MERGE (a:Asset {id: row.id})
+  ON CREATE SET a.firstSeen = datetime($at), a.lastSeen = datetime($at), a.status = 'up', a.kind = 'unknown',
+                a.ephiRole = 'unknown', a.isAi = false, a.demo = $demo, a.lastRunId = $runId
+SET a.firstSeen = CASE WHEN a.firstSeen > datetime($at) THEN datetime($at) ELSE a.firstSeen END,
+    a.demo = coalesce(a.demo, false) OR $demo
+FOREACH (_ IN CASE WHEN row.fresh THEN [1] ELSE [] END |
+  SET a += row.props,
+      a.lastRunId = CASE WHEN a.lastSeen = datetime($at) THEN coalesce(a.lastRunId, $runId) ELSE $runId END,
+      a.lastSeen = datetime($at), a.status = 'up',
+      a.name = coalesce(a.a_name, row.props.fqdn, row.props.hostnames[0], row.props.ips[0], row.props.mac, a.id),
+      a.kind = coalesce(a.a_kind, row.props.o_kind, 'unknown'),
+      a.ephiRole = coalesce(a.a_ephiRole, 'unknown'),
+      a.searchText = toLower(coalesce(a.a_name, '') + ' ' + coalesce(a.a_assetTag, '') + ' ' + coalesce(a.a_serial, '') + ' ' + row.search)
+)
+MERGE (a)-[asb:SEEN_BY]->(src)
+  ON CREATE SET asb.firstSeen = datetime($at), asb.lastSeen = datetime($at), asb.lastRunId = $runId
+SET asb.lastRunId = CASE WHEN asb.lastSeen < datetime($at) THEN $runId ELSE asb.lastRunId END,
+    asb.firstSeen = CASE WHEN asb.firstSeen > datetime($at) THEN datetime($at) ELSE asb.firstSeen END,
+    asb.lastSeen = CASE WHEN asb.lastSeen < datetime($at) THEN datetime($at) ELSE asb.lastSeen END
+WITH a, row, src
+CALL (a, row, src) {
+  UNWIND row.interfaces AS ifc
+  MERGE (i:Interface {key: ifc.key})
+    ON CREATE SET i.firstSeen = datetime($at), i.lastSeen = datetime($at)
+  SET i.ip = ifc.ip, i.family = ifc.family, i.mac = ifc.mac, i.macKind = ifc.macKind,
+      i.macVendor = coalesce(ifc.macVendor, i.macVendor),
+      i.firstSeen = CASE WHEN i.firstSeen > datetime($at) THEN datetime($at) ELSE i.firstSeen END,
+      i.lastSeen = CASE WHEN i.lastSeen < datetime($at) THEN datetime($at) ELSE i.lastSeen END
+  MERGE (a)-[:HAS_INTERFACE]->(i)
+  FOREACH (cidr IN CASE WHEN ifc.subnet IS NULL THEN [] ELSE [ifc.subnet] END |
+    MERGE (sn:Subnet {cidr: cidr}) ON CREATE SET sn.family = ifc.family, sn.derived = true
+    MERGE (i)-[:IN_SUBNET]->(sn))
+  MERGE (i)-[sb:SEEN_BY]->(src)
+    ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
+  SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
+      sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
+      sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END
+  RETURN count(i) AS ni
+}
+CALL (a, row, src) {
+  UNWIND row.services AS svc
+  MERGE (s:Service {key: svc.key})
+    ON CREATE SET s.firstSeen = datetime($at), s.lastSeen = datetime($at)
+  SET s.firstSeen = CASE WHEN s.firstSeen > datetime($at) THEN datetime($at) ELSE s.firstSeen END
+  FOREACH (_ IN CASE WHEN row.fresh THEN [1] ELSE [] END |
+    SET s += svc.props,
+        s.lastSeen = CASE WHEN svc.props.reason = 'not-reported' THEN s.lastSeen ELSE datetime($at) END,
+        s.open = svc.props.state = 'open')
+  MERGE (a)-[:HAS_SERVICE]->(s)
+  MERGE (s)-[sb:SEEN_BY]->(src)
+    ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
+  SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
+      sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
+      sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END
+  RETURN count(s) AS ns
+}
+RETURN sum(CASE WHEN row.isNew THEN 1 ELSE 0 END) AS created, sum(CASE WHEN row.isNew THEN 0 ELSE 1 END) AS updated, sum(ns) AS services`;
+
+export const SAVE_EVENTS = `
+UNWIND $events AS e
+MERGE (c:ChangeEvent {id: e.id})
+  ON CREATE SET c.type = e.type, c.assetId = e.assetId, c.summary = e.summary, c.detail = e.detail,
+                c.at = datetime(e.at), c.runId = $runId, c.sourceId = $sourceId
+WITH c, e
+MATCH (a:Asset {id: e.assetId})
+MERGE (c)-[:ABOUT]->(a)
+RETURN count(c) AS n`;
+
+const SAVE_CONFLICTS = `
+UNWIND $conflicts AS k
+MERGE (c:IdentityConflict {id: k.id})
+  ON CREATE SET c.state = 'open', c.detectedAt = datetime($at), c.keys = k.keys, c.observed = k.observed,
+                c.chosenAssetId = k.chosenAssetId, c.runId = $runId, c.assetIds = k.assetIds
+WITH c, k
+UNWIND k.assetIds AS aid
+MATCH (a:Asset {id: aid})
+MERGE (c)-[:ABOUT]->(a)
+RETURN count(DISTINCT c) AS n`;
+
+/** Ingests already-transformed observations (the path other importers use too). */
+export async function ingestObservations(graph: GraphClient, ctx: IngestContext, observations: Observation[]): Promise<IngestCounts> {
+  if (observations.length === 0) return { hosts: 0, assetsCreated: 0, assetsUpdated: 0, services: 0, changes: 0, conflicts: 0 };
+  return graph.executeWrite(async (tx) => {
+    await tx.run('MERGE (l:IngestLock {id: $id}) SET l.seq = coalesce(l.seq, 0) + 1', { id: LOCK_ID });
+    const { known, prior } = await loadKnown(tx, observations);
+    const plan = planIngest(observations, known, prior, ctx);
+    const params = { rows: plan.rows, events: plan.events, conflicts: plan.conflicts, at: ctx.at, runId: ctx.runId, sourceId: ctx.sourceId, demo: ctx.demo ?? false };
+    const res = await tx.run(LOAD, params);
+    if (plan.events.length) await tx.run(SAVE_EVENTS, params);
+    if (plan.conflicts.length) await tx.run(SAVE_CONFLICTS, params);
+    const r = res[0] ?? {};
+    return {
+      hosts: observations.length,
+      assetsCreated: Number(r.created ?? 0),
+      assetsUpdated: Number(r.updated ?? 0),
+      services: Number(r.services ?? 0),
+      changes: plan.events.length,
+      conflicts: plan.conflicts.length,
+    };
+  });
 }
 
 export async function ingestHosts(graph: GraphClient, ctx: IngestContext, hosts: NmapHost[]): Promise<IngestCounts> {
-  const rows = toHostRows(hosts);
-  if (rows.length === 0) return { hosts: 0, assetsCreated: 0, assetsUpdated: 0, services: 0 };
-  const res = await graph.executeWrite((tx) =>
-    tx.run(
-      `UNWIND $rows AS row
-       MERGE (i:Interface {key: row.identity})
-         ON CREATE SET i.firstSeen = datetime($at)
-       SET i.lastSeen = datetime($at), i.mac = row.mac, i.macVendor = row.macVendor, i.ip = row.ips[0].ip
-       WITH row, i
-       OPTIONAL MATCH (existing:Asset)-[:HAS_INTERFACE]->(i)
-       WITH row, i, existing, existing IS NULL AS isNew
-       CALL (row, i, existing) {
-         WITH row, i, existing WHERE existing IS NULL
-         CREATE (a:Asset {id: randomUUID(), firstSeen: datetime($at), kind: 'unknown', status: 'up'})
-         CREATE (a)-[:HAS_INTERFACE]->(i)
-         RETURN a
-         UNION
-         WITH existing WHERE existing IS NOT NULL
-         RETURN existing AS a
-       }
-       SET a.lastSeen = datetime($at), a.status = 'up', a.hostnames = row.hostnames, a.os = row.os,
-           a.ips = [x IN row.ips | x.ip], a.mac = row.mac, a.macVendor = row.macVendor, a.demo = coalesce(a.demo, false) OR $demo,
-           a.name = coalesce(a.a_name, row.hostnames[0], row.ips[0].ip, row.mac),
-           a.searchText = toLower(coalesce(a.a_name, '') + ' ' + reduce(s = '', h IN row.hostnames | s + ' ' + h) + ' ' + reduce(s = '', x IN row.ips | s + ' ' + x.ip) + ' ' + coalesce(row.mac, ''))
-       WITH row, a, isNew
-       CALL (row, a) {
-         UNWIND row.services AS svc
-         MERGE (s:Service {key: svc.key})
-           ON CREATE SET s.firstSeen = datetime($at)
-         SET s += svc, s.lastSeen = datetime($at)
-         MERGE (a)-[:HAS_SERVICE]->(s)
-         RETURN count(s) AS n
-       }
-       RETURN sum(CASE WHEN isNew THEN 1 ELSE 0 END) AS created, sum(CASE WHEN isNew THEN 0 ELSE 1 END) AS updated, sum(n) AS services`,
-      { rows, at: ctx.at, demo: ctx.demo ?? false },
-    ),
-  );
-  const r = res[0] ?? {};
-  return { hosts: rows.length, assetsCreated: Number(r.created ?? 0), assetsUpdated: Number(r.updated ?? 0), services: Number(r.services ?? 0) };
+  const observations = hosts.filter((h) => h.status === 'up').map(hostToObservation).filter((o): o is Observation => o !== null);
+  return ingestObservations(graph, ctx, observations);
+}
+
+export interface Coverage {
+  /** Addresses the run reported on, up or down. */
+  ips: string[];
+  /** Ranges the run's targets named (CIDR or single addresses), when they could be parsed. */
+  ranges: string[];
+}
+
+/**
+ * Missed, never deleted: every asset with an address the run covered that the run did not see
+ * (last seen before the run's time) gets status `missed` and one `asset-missed` event.
+ * Only call this for complete runs: a truncated file proves nothing about absent hosts.
+ */
+export async function markMissed(graph: GraphClient, ctx: { runId: string; sourceId: string; at: string }, coverage: Coverage): Promise<number> {
+  const { inRange, parseRange } = await import('../domain/subnet.js');
+  const ranges = coverage.ranges.map(parseRange).filter((r): r is NonNullable<typeof r> => r !== null);
+  if (coverage.ips.length === 0 && ranges.length === 0) return 0;
+  return graph.executeWrite(async (tx) => {
+    await tx.run('MERGE (l:IngestLock {id: $id}) SET l.seq = coalesce(l.seq, 0) + 1', { id: LOCK_ID });
+    // Candidates: assets not seen at or after this run, with their addresses; the range test runs here.
+    const rows = await tx.run(
+      `MATCH (a:Asset) WHERE NOT a:Retired AND a.lastSeen < datetime($at) AND coalesce(a.status, 'up') <> 'missed'
+       RETURN a.id AS id, coalesce(a.name, a.id) AS name, coalesce(a.ips, []) AS ips`,
+      { at: ctx.at },
+    );
+    const direct = new Set(coverage.ips);
+    const missed = rows.filter((r) => (r.ips as string[]).some((ip) => direct.has(ip) || ranges.some((rg) => inRange(ip, rg))));
+    if (missed.length === 0) return 0;
+    const events = missed.map((r) =>
+      changeEvent('asset-missed', String(r.id), ctx.at, '', `${String(r.name)} was not seen by a scan that covered its address`, { ips: r.ips, runId: ctx.runId }),
+    );
+    await tx.run(`UNWIND $ids AS id MATCH (a:Asset {id: id}) SET a.status = 'missed', a.missedAt = datetime($at), a.missedByRunId = $runId`, {
+      ids: missed.map((r) => r.id),
+      at: ctx.at,
+      runId: ctx.runId,
+    });
+    await tx.run(SAVE_EVENTS, { events, runId: ctx.runId, sourceId: ctx.sourceId });
+    return missed.length;
+  });
 }
 
 export interface RunStart {
@@ -124,11 +409,16 @@ export async function startRun(graph: GraphClient, run: RunStart): Promise<void>
   );
 }
 
-export async function finishRun(graph: GraphClient, id: string, outcome: { status: 'completed' | 'incomplete' | 'failed'; counts?: IngestCounts; error?: string }): Promise<void> {
+export async function finishRun(
+  graph: GraphClient,
+  id: string,
+  outcome: { status: 'completed' | 'incomplete' | 'failed'; counts?: IngestCounts; error?: string; observedAt?: string; missed?: number },
+): Promise<void> {
   await graph.write(
     `MATCH (r:ScanRun {id: $id})
      SET r.finishedAt = datetime(), r.status = $status, r.hosts = $hosts, r.assetsCreated = $created, r.assetsUpdated = $updated,
-         r.services = $services, r.error = $error`,
+         r.services = $services, r.changes = $changes, r.conflicts = $conflicts, r.missed = $missed, r.error = $error,
+         r.observedAt = CASE WHEN $observedAt IS NULL THEN r.observedAt ELSE datetime($observedAt) END`,
     {
       id,
       status: outcome.status,
@@ -136,7 +426,11 @@ export async function finishRun(graph: GraphClient, id: string, outcome: { statu
       created: outcome.counts?.assetsCreated ?? 0,
       updated: outcome.counts?.assetsUpdated ?? 0,
       services: outcome.counts?.services ?? 0,
+      changes: outcome.counts?.changes ?? 0,
+      conflicts: outcome.counts?.conflicts ?? 0,
+      missed: outcome.missed ?? 0,
       error: outcome.error ?? null,
+      observedAt: outcome.observedAt ?? null,
     },
   );
 }
