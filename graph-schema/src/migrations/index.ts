@@ -35,4 +35,12 @@ export const MIGRATIONS: Migration[] = [
        MERGE (x:Source {id: s.id}) ON CREATE SET x.name = s.name, x.kind = s.kind`,
     ],
   },
+  {
+    version: 400,
+    name: 'audit chain head and audit lookups',
+    schema: [
+      'CREATE CONSTRAINT audithead_id_key IF NOT EXISTS FOR (x:AuditHead) REQUIRE x.id IS UNIQUE',
+      'CREATE INDEX auditentry_actorname_idx IF NOT EXISTS FOR (x:AuditEntry) ON (x.actorName)',
+    ],
+  },
 ];

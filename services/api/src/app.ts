@@ -6,10 +6,12 @@ import swagger from './plugins/external/swagger.js';
 import helmet from './plugins/external/helmet.js';
 import cookie from './plugins/external/cookie.js';
 import rateLimit from './plugins/external/rate-limit.js';
+import cors from './plugins/external/cors.js';
 import staticFiles from './plugins/external/static.js';
 import errorHandler from './plugins/app/error-handler.js';
 import services, { type AtlasDeps } from './plugins/app/services.js';
 import auth from './plugins/app/auth.js';
+import audit from './plugins/app/audit.js';
 import { loadRouteModules } from './routes/load-routes.js';
 
 export interface AppOptions extends AtlasDeps {
@@ -26,12 +28,14 @@ const app: FastifyPluginAsync<AppOptions> = async (instance, opts) => {
   fastify.setSerializerCompiler(serializerCompiler);
 
   await fastify.register(helmet, { tls: Boolean(opts.config.ATLAS_TLS_CERT) });
+  await fastify.register(cors, { origin: opts.config.ATLAS_CORS_ORIGIN });
   await fastify.register(cookie);
   await fastify.register(rateLimit);
   await fastify.register(swagger);
   await fastify.register(errorHandler);
   await fastify.register(services, { config: opts.config, graph: opts.graph, queues: opts.queues });
   await fastify.register(auth);
+  await fastify.register(audit);
 
   const routes = await loadRouteModules();
   await fastify.register(

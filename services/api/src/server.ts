@@ -3,19 +3,41 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import app, { type AppOptions } from './app.js';
 
+/** The production logger: secrets in headers and bodies are redacted before anything is written. */
+export function loggerOptions(config: AppOptions['config']) {
+  return {
+    level: config.ATLAS_LOG_LEVEL,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.currentPassword',
+        '*.newPassword',
+        '*.token',
+        '*.code',
+        '*.recoveryCode',
+        '*.recoveryCodes',
+        '*.secret',
+      ],
+      censor: '[redacted]',
+    },
+  };
+}
+
 /**
  * Builds a ready Fastify instance with explicit timeouts. Only `listen()` here binds a port;
  * the process-level shutdown (close-with-grace) lives in the runtime that owns every service.
+ * `logStream` sends the production logger's output to a stream (tests capture it to prove that
+ * no secret is ever logged); `logger` replaces the logger entirely.
  */
-export async function buildServer(opts: AppOptions & { logger?: boolean | object }): Promise<FastifyInstance> {
+export async function buildServer(opts: AppOptions & { logger?: boolean | object; logStream?: NodeJS.WritableStream }): Promise<FastifyInstance> {
   const tls = opts.config.ATLAS_TLS_CERT && opts.config.ATLAS_TLS_KEY
     ? { key: readFileSync(opts.config.ATLAS_TLS_KEY), cert: readFileSync(opts.config.ATLAS_TLS_CERT) }
     : null;
   const server = Fastify({
-    logger: opts.logger ?? {
-      level: opts.config.ATLAS_LOG_LEVEL,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token'], censor: '[redacted]' },
-    },
+    logger: opts.logStream ? { ...loggerOptions(opts.config), stream: opts.logStream } : (opts.logger ?? loggerOptions(opts.config)),
     ...(tls ? { https: tls } : {}),
     connectionTimeout: 60_000,
     requestTimeout: 600_000,

@@ -1,5 +1,6 @@
 import { AuthRepository } from '../../../core/src/graph/auth-repository.js';
 import { isRole } from '../../../core/src/auth/roles.js';
+import { auditCli } from './cli-audit.js';
 import type { CliCommand } from './types.js';
 
 export const tokenCommands: CliCommand[] = [
@@ -12,10 +13,11 @@ export const tokenCommands: CliCommand[] = [
     async run(ctx, o) {
       const role = String(o.role ?? '');
       if (!isRole(role)) throw new Error('--role must be one of viewer, analyst, security, admin');
-      if (!o.name) throw new Error('--name is required');
+      if (!o.name || typeof o.name !== 'string' || o.name.length > 100) throw new Error('--name is required (at most 100 characters)');
       const days = o['expires-days'] === undefined ? 90 : Number(o['expires-days']);
       if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error('--expires-days must be a whole number of days from 1 to 3650');
-      const { token, info } = await new AuthRepository(ctx.graph).createToken(String(o.name), role, days, 'cli');
+      const { token, info } = await new AuthRepository(ctx.graph).createToken(o.name, role, days, 'cli');
+      await auditCli(ctx.graph, { action: 'token.create', target: info.prefix, after: info });
       process.stderr.write(`created token ${info.prefix}… (${info.role}, expires ${info.expiresAt})\n`);
       process.stdout.write(`${token}\n`);
       return 0;
@@ -41,6 +43,7 @@ export const tokenCommands: CliCommand[] = [
     async run(ctx, _o, args) {
       if (!args[0]) throw new Error('give the token id or prefix');
       const t = await new AuthRepository(ctx.graph).revokeToken(args[0]);
+      await auditCli(ctx.graph, { action: 'token.revoke', target: t.prefix, after: t });
       process.stdout.write(`revoked ${t.prefix} (${t.name})\n`);
       return 0;
     },

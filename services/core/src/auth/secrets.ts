@@ -39,16 +39,19 @@ export async function verifyPassword(stored: string, pw: string): Promise<boolea
   }
 }
 
+/** A generated password that always meets the policy (20 base64url characters plus a digit and a symbol). */
 export function randomPassword(): string {
-  return randomBytes(15).toString('base64url');
+  return `${randomBytes(15).toString('base64url')}-${randomBytes(1)[0]! % 10}`;
 }
 
-export const PASSWORD_POLICY = 'at least 12 characters, not all of one character class';
+export const PASSWORD_POLICY = 'at least 12 characters, at least two of lower case, upper case, digits and symbols, not containing the username';
 
-export function passwordProblems(pw: string): string | null {
+export function passwordProblems(pw: string, username?: string): string | null {
   if (pw.length < 12) return 'password must be at least 12 characters';
   if (pw.length > 256) return 'password must be at most 256 characters';
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(pw)).length;
   if (classes < 2) return 'password must mix at least two of: lower case, upper case, digits, symbols';
+  if (username && username.length >= 3 && pw.toLowerCase().includes(username.toLowerCase())) return 'password must not contain the username';
+  if (/^(.)\1+$/.test(pw)) return 'password must not be one repeated character';
   return null;
 }
