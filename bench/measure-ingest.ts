@@ -1,0 +1,63 @@
+import type { Driver } from 'neo4j-driver';
+import * as ingest from '../services/core/src/graph/asset-ingest-repository.js';
+import { wipeInventory } from '../services/core/src/graph/maintenance-repository.js';
+import type { GraphClient } from '../services/core/src/graph/neo4j-client.js';
+import type { NmapHost } from '../services/discovery/src/nmap/nmap-types.js';
+import * as importWorker from '../services/discovery/src/workers/import-worker.js';
+import { log, round, timed, type Measure } from './lib.js';
+import { rawIngest, rawRows } from './raw-driver.js';
+
+/** The import worker's batch size, read at run time so the bench follows the product. */
+export function ingestBatch(): number {
+  const b = (importWorker as Record<string, unknown>).INGEST_BATCH;
+  return typeof b === 'number' && b > 0 ? b : 500;
+}
+
+type IngestFn = (graph: GraphClient, ctx: Record<string, unknown>, hosts: NmapHost[]) => Promise<unknown>;
+type RunFn = (graph: GraphClient, ...args: unknown[]) => Promise<unknown>;
+
+/**
+ * The product's ingest path as exported right now (another part of the product owns it and may
+ * change its internals): startRun → ingestHosts per batch of the worker's size → finishRun.
+ */
+export async function productIngest(graph: GraphClient, hosts: NmapHost[], runId: string, at: string): Promise<void> {
+  const mod = ingest as unknown as Record<string, unknown>;
+  const ingestHosts = mod.ingestHosts as IngestFn;
+  const ctx = { runId, sourceId: 'bench', at };
+  if (typeof mod.startRun === 'function') await (mod.startRun as RunFn)(graph, { id: runId, sourceId: 'bench', kind: 'nmap-import', scanner: 'nmap' });
+  const batch = ingestBatch();
+  for (let i = 0; i < hosts.length; i += batch) await ingestHosts(graph, ctx, hosts.slice(i, i + batch));
+  if (typeof mod.finishRun === 'function') await (mod.finishRun as RunFn)(graph, runId, { status: 'completed' });
+}
+
+/** Measure 2: parsed rows → Neo4j, product path vs raw UNWIND … MERGE, fresh and re-ingest. */
+export async function measureIngest(graph: GraphClient, driver: Driver, hosts: NmapHost[], label: string): Promise<Measure> {
+  const at1 = '2026-01-01T00:00:00.000Z';
+  const at2 = '2026-01-02T00:00:00.000Z';
+  const batch = ingestBatch();
+  await wipeInventory(graph);
+  const pFresh = await timed(() => productIngest(graph, hosts, 'run-bench-ingest-1', at1));
+  const pAgain = await timed(() => productIngest(graph, hosts, 'run-bench-ingest-2', at2));
+  log(`product ingest ${label}: fresh ${pFresh.ms} ms, again ${pAgain.ms} ms`);
+  await wipeInventory(graph);
+  const rows = rawRows(hosts);
+  const rFresh = await timed(() => rawIngest(driver, rows, batch, at1));
+  const rAgain = await timed(() => rawIngest(driver, rows, batch, at2));
+  log(`raw ingest ${label}: fresh ${rFresh.ms} ms, again ${rAgain.ms} ms`);
+  const services = hosts.reduce((n, h) => n + h.ports.length, 0);
+  const rate = (ms: number) => Math.round(hosts.length / (ms / 1000));
+  const ratio = round(rFresh.ms / pFresh.ms);
+  const ratioAgain = round(rAgain.ms / pAgain.ms);
+  await wipeInventory(graph);
+  return {
+    id: 'ingest',
+    title: 'Ingestion of parsed hosts into Neo4j',
+    size: `${label} hosts, ${services} services, batches of ${batch}`,
+    product: { freshMs: pFresh.ms, freshHostsPerSec: rate(pFresh.ms), againMs: pAgain.ms, againHostsPerSec: rate(pAgain.ms) },
+    baseline: { name: 'raw neo4j-driver UNWIND … MERGE', freshMs: rFresh.ms, freshHostsPerSec: rate(rFresh.ms), againMs: rAgain.ms, againHostsPerSec: rate(rAgain.ms) },
+    ratio,
+    target: '≥0.8× the raw-driver baseline',
+    met: ratio >= 0.8 && ratioAgain >= 0.8,
+    notes: [`fresh ${ratio}×, re-ingest of identical rows ${ratioAgain}× (product throughput / raw throughput)`],
+  };
+}

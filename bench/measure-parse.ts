@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { round, type Measure } from './lib.js';
+
+const child = fileURLToPath(new URL('./parse-child.ts', import.meta.url));
+
+interface ParseRun {
+  parser: string;
+  hosts: number;
+  ms: number;
+  maxRssMiB: number;
+  error?: string;
+}
+
+export function runParseChild(parser: 'ours' | 'node-nmap', file: string, timeoutMs = 600_000): Promise<ParseRun> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', child, parser, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(JSON.parse(line) as ParseRun);
+      } catch {
+        resolve({ parser, hosts: 0, ms: NaN, maxRssMiB: NaN, error: `exit ${code ?? signal}: ${err.trim().split('\n').slice(-3).join(' ').slice(0, 300)}` });
+      }
+    });
+  });
+}
+
+/** Measure 1: streaming parser vs node-nmap (xml2js on the whole string), each in its own process. */
+export async function measureParse(file: string, label: string): Promise<Measure> {
+  const mib = statSync(file).size / 2 ** 20;
+  const ours = await runParseChild('ours', file);
+  const theirs = await runParseChild('node-nmap', file);
+  const thrOurs = ours.hosts / (ours.ms / 1000);
+  const thrTheirs = theirs.hosts / (theirs.ms / 1000);
+  const speed = theirs.error ? null : round(thrOurs / thrTheirs);
+  const memRatio = theirs.error ? null : round(theirs.maxRssMiB / ours.maxRssMiB);
+  return {
+    id: 'parse',
+    title: 'nmap XML parse throughput and peak RSS',
+    size: `${label} (${round(mib, 1)} MiB)`,
+    product: { hosts: ours.hosts, ms: ours.ms, hostsPerSec: Math.round(thrOurs), mibPerSec: round(mib / (ours.ms / 1000)), peakRssMiB: ours.maxRssMiB, error: ours.error ?? null },
+    baseline: { name: 'node-nmap 4 (xml2js)', hosts: theirs.hosts, ms: theirs.ms, hostsPerSec: Math.round(thrTheirs), peakRssMiB: theirs.maxRssMiB, error: theirs.error ?? null },
+    ratio: speed,
+    target: '≥5× throughput at ≤1/5 peak RSS',
+    met: speed === null || memRatio === null ? null : speed >= 5 && memRatio >= 5,
+    notes: [`throughput ${speed ?? 'n/a'}×, peak memory 1/${memRatio ?? 'n/a'} of the baseline's (both include ~60 MiB of Node+tsx runtime)`],
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The raw-driver baselines. This is the one place outside services/core/src/graph/neo4j-client.ts
+ * that imports neo4j-driver, on purpose: a baseline must not go through the product's client,
+ * so the ratio shows what the product's own layers (identity resolution, provenance,
+ * conversion to plain JSON) cost. Nothing in the product imports this file.
+ */
+import neo4j, { type Driver } from 'neo4j-driver';
+import type { NmapHost } from '../services/discovery/src/nmap/nmap-types.js';
+
+export function rawDriver(uri: string, user: string, password: string): Driver {
+  return neo4j.driver(uri, neo4j.auth.basic(user, password), { maxConnectionPoolSize: 60, disableLosslessIntegers: true, logging: { level: 'error', logger: () => {} } });
+}
+
+export interface RawRow {
+  identity: string;
+  ip: string | null;
+  mac: string | null;
+  macVendor: string | null;
+  hostnames: string[];
+  ips: string[];
+  os: string | null;
+  services: { key: string; protocol: string; port: number; state: string; name: string | null; product: string | null; version: string | null }[];
+}
+
+/** The same transform any ingester needs: identity = MAC when seen, else the first IP. */
+export function rawRows(hosts: NmapHost[]): RawRow[] {
+  const rows: RawRow[] = [];
+  for (const h of hosts) {
+    if (h.status !== 'up') continue;
+    const ips = h.addresses.filter((a) => a.addrtype !== 'mac').map((a) => a.addr);
+    const m = h.addresses.find((a) => a.addrtype === 'mac');
+    const mac = m ? m.addr.toUpperCase() : null;
+    const identity = mac ? `mac:${mac}` : ips[0] ? `ip:${ips[0]}` : null;
+    if (!identity) continue;
+    rows.push({
+      identity,
+      ip: ips[0] ?? null,
+      mac,
+      macVendor: m?.vendor ?? null,
+      hostnames: h.hostnames.map((n) => n.name),
+      ips,
+      os: h.os.matches[0]?.name ?? null,
+      services: h.ports.map((p) => ({
+        key: `${identity}|${p.protocol}/${p.portid}`,
+        protocol: p.protocol,
+        port: p.portid,
+        state: p.state,
+        name: p.service?.name ?? null,
+        product: p.service?.product ?? null,
+        version: p.service?.version ?? null,
+      })),
+    });
+  }
+  return rows;
+}
+
+/**
+ * UNWIND … MERGE of the same rows into the same labels, keys and indexes (Interface.key,
+ * Asset.id, Service.key are constraint-backed by the product's migrations): the floor any
+ * ingester on this server pays. The asset id is the identity here (no resolution step).
+ */
+const RAW_INGEST = `
+UNWIND $rows AS row
+MERGE (i:Interface {key: row.identity})
+  ON CREATE SET i.firstSeen = datetime($at)
+SET i.lastSeen = datetime($at), i.ip = row.ip, i.mac = row.mac, i.macVendor = row.macVendor
+MERGE (a:Asset {id: row.identity})
+  ON CREATE SET a.firstSeen = datetime($at), a.kind = 'unknown'
+SET a.lastSeen = datetime($at), a.status = 'up', a.ips = row.ips, a.mac = row.mac, a.macVendor = row.macVendor,
+    a.hostnames = row.hostnames, a.os = row.os, a.name = coalesce(row.hostnames[0], row.ip, row.mac)
+MERGE (a)-[:HAS_INTERFACE]->(i)
+WITH a, row
+CALL (a, row) {
+  UNWIND row.services AS svc
+  MERGE (s:Service {key: svc.key})
+    ON CREATE SET s.firstSeen = datetime($at)
+  SET s += svc, s.lastSeen = datetime($at)
+  MERGE (a)-[:HAS_SERVICE]->(s)
+  RETURN count(*) AS n
+}
+RETURN sum(n) AS services`;
+
+export async function rawIngest(driver: Driver, rows: RawRow[], batch: number, at: string): Promise<number> {
+  let services = 0;
+  for (let i = 0; i < rows.length; i += batch) {
+    const res = await driver.executeQuery(RAW_INGEST, { rows: rows.slice(i, i + batch), at }, { database: 'neo4j' });
+    services += Number(res.records[0]?.get('services') ?? 0);
+  }
+  return services;
+}
+
+/** Reach baseline: distinct ePHI stores within k hops over observed connections and ePHI flows. */
+export const RAW_REACH = `
+MATCH (x:Asset {id: $id})
+OPTIONAL MATCH (x)-[:CONNECTS_TO|EPHI_FLOW*1..6]->(s:Asset {ephiRole: 'stores'})
+RETURN count(DISTINCT s) AS stores`;
+
+/** Overview baseline: group + count computed on the fly over all assets and connections. */
+export const RAW_OVERVIEW_GROUPS = `
+MATCH (a:Asset) RETURN a.subnetCidr AS grp, count(*) AS assets, sum(CASE WHEN a.ephiRole = 'stores' THEN 1 ELSE 0 END) AS stores`;
+export const RAW_OVERVIEW_EDGES = `
+MATCH (a:Asset)-[c:CONNECTS_TO]->(b:Asset) WHERE a.subnetCidr <> b.subnetCidr
+RETURN a.subnetCidr AS src, b.subnetCidr AS dst, count(*) AS n`;
+export const RAW_GROUP_EXPAND = `
+MATCH (a:Asset {subnetCidr: $cidr})
+OPTIONAL MATCH (a)-[c:CONNECTS_TO]->(b:Asset {subnetCidr: $cidr})
+RETURN a.id AS id, a.name AS name, a.kind AS kind, collect(b.id) AS targets`;
+export const RAW_ASSET_PAGE = `
+MATCH (a:Asset) RETURN a.id AS id, a.name AS name, a.kind AS kind, a.ips AS ips, a.status AS status, a.lastSeen AS lastSeen
+ORDER BY a.name, a.id LIMIT 50`;

@@ -1,0 +1,157 @@
+/**
+ * `npm run bench` (full: 10k and 100k assets) and `npm run bench -- --quick` (1k/2k smoke run).
+ * Provisions Neo4j and Redis the way the product does (own ports and data dir), serves the API,
+ * runs every measure with its baseline in the same run, prints one JSON line per measure on
+ * stdout and writes BENCHMARKS.md. Options: --only=parse,ingest,reach,map,api,ui,worker
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../services/core/src/config.js';
+import { randomPassword } from '../services/core/src/auth/secrets.js';
+import { AuthRepository } from '../services/core/src/graph/auth-repository.js';
+import { parseNmapXmlFile } from '../services/discovery/src/nmap/nmap-xml-parser.js';
+import { startRuntime } from '../services/platform/src/atlas-runtime.js';
+import { DEFAULT_SEED, hospitalHosts, planHospital, type HospitalPlan } from '../services/platform/src/generator/hospital-network.js';
+import { writeNmapXml } from '../services/platform/src/generator/nmap-xml-writer.js';
+import { assetIdsByIp, loadHospitalFixture } from './hospital-fixture.js';
+import { Api } from './http.js';
+import { log, round, type Measure } from './lib.js';
+import { measureApi } from './measure-api.js';
+import { measureIngest } from './measure-ingest.js';
+import { measureMap } from './measure-map.js';
+import { measureParse } from './measure-parse.js';
+import { measureReach } from './measure-reach.js';
+import { measureUi } from './measure-ui.js';
+import { measureWorker } from './measure-worker.js';
+import { rawDriver } from './raw-driver.js';
+import { writeReport } from './report.js';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const wants = (m: string) => !only || only.includes(m);
+const seed = DEFAULT_SEED;
+
+const PORTS = { api: 18771, neo4j: 17771, redis: 17772 };
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const dataDir = join(root, '.atlas/bench');
+const sizes = quick
+  ? { parse: [2000], ingest: 1000, reach: [] as number[], big: 2000, ui: [2000], apiSeconds: 3, mapRuns: 5 }
+  : { parse: [10_000, 100_000], ingest: 10_000, reach: [10_000], big: 100_000, ui: [2000, 10_000], apiSeconds: 10, mapRuns: 20 };
+const label = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+const measures: Measure[] = [];
+function record(m: Measure | Measure[]): void {
+  for (const x of Array.isArray(m) ? m : [m]) {
+    measures.push(x);
+    console.log(JSON.stringify(x));
+  }
+}
+
+async function scanFile(plan: HospitalPlan): Promise<string> {
+  const path = join(dataDir, `hospital-${label(plan.size)}-seed${seed}.xml`);
+  if (!existsSync(path) || statSync(path).size === 0) {
+    const t0 = performance.now();
+    const w = await writeNmapXml(path, hospitalHosts(plan));
+    log(`wrote ${path}: ${w.hosts} hosts, ${round(w.bytes / 2 ** 20, 1)} MiB in ${Math.round(performance.now() - t0)} ms`);
+  }
+  return path;
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const startedAt = new Date().toISOString();
+  const config = loadConfig({
+    ATLAS_HOST: '127.0.0.1',
+    ATLAS_PORT: String(PORTS.api),
+    NEO4J_BOLT_PORT: String(PORTS.neo4j),
+    REDIS_PORT: String(PORTS.redis),
+    ATLAS_DATA_DIR: dataDir,
+    ATLAS_WORKERS: '0',
+    ATLAS_DEMO: '0',
+    ATLAS_LOG_LEVEL: 'warn',
+    ATLAS_QUEUE_PREFIX: 'bench',
+    NEO4J_HEAP: process.env.BENCH_NEO4J_HEAP ?? '1g',
+    NEO4J_PAGECACHE: process.env.BENCH_NEO4J_PAGECACHE ?? '1g',
+  });
+  const plans = new Map<number, HospitalPlan>();
+  const plan = (n: number) => plans.get(n) ?? plans.set(n, planHospital({ assets: n, seed })).get(n)!;
+
+  // 1. Parsing needs no servers.
+  if (wants('parse')) for (const n of sizes.parse) record(await measureParse(await scanFile(plan(n)), `${label(n)} hosts`));
+
+  log('starting Neo4j, Redis and the API…');
+  const rt = await startRuntime(config, { api: true, workers: false, logger: false, log });
+  const { neo4j } = rt.services;
+  const driver = rawDriver(neo4j.uri, neo4j.user, neo4j.password);
+  const auth = new AuthRepository(rt.graph);
+  const base = `http://127.0.0.1:${PORTS.api}`;
+  // wipeInventory removes users and tokens too: credentials are made after the last wipe.
+  const credentials = async () => {
+    const token = (await auth.createToken(`bench-${Date.now()}`, 'security', 1, 'bench')).token;
+    const user = { username: `bench-ui-${Date.now()}`, password: randomPassword() };
+    await auth.createUser(user.username, user.password, 'viewer');
+    return { api: new Api(base, token), user };
+  };
+  const neo4jVersion = String((await rt.graph.read('CALL dbms.components() YIELD versions RETURN versions[0] AS v'))[0]?.v ?? 'unknown');
+  try {
+    // 2. Ingestion ratio at the medium size (both paths on an empty graph).
+    if (wants('ingest')) {
+      const parsed = await parseNmapXmlFile(await scanFile(plan(sizes.ingest)));
+      record(await measureIngest(rt.graph, driver, parsed.hosts, label(sizes.ingest)));
+    }
+    // 3. Reach at the medium size(s): load through the product ingest, then the fixture.
+    for (const n of wants('reach') ? sizes.reach : []) {
+      const { productIngest } = await import('./measure-ingest.js');
+      const { wipeInventory } = await import('../services/core/src/graph/maintenance-repository.js');
+      await wipeInventory(rt.graph);
+      await productIngest(rt.graph, [...hospitalHosts(plan(n))], `run-bench-reach-${n}`, plan(n).options.now);
+      const f = await loadHospitalFixture(driver, plan(n));
+      log(`fixture ${label(n)}: ${JSON.stringify(f)}`);
+      const { api } = await credentials();
+      record(await measureReach(api, driver, await reachSources(driver, plan(n)), label(n)));
+    }
+    // 7 (+2 at full size). The big graph is loaded by the import worker from the scan file and
+    // then reused by reach, map, API and UI measures.
+    const big = plan(sizes.big);
+    let bigLoaded = false;
+    if (wants('worker') || wants('reach') || wants('map') || wants('api') || wants('ui')) {
+      record(
+        await measureWorker(config, { neo4jUri: neo4j.uri, neo4jUser: neo4j.user, neo4jPassword: neo4j.password, redisUrl: rt.services.redisUrl }, rt.graph, rt.queues, driver, await scanFile(big), () => [...hospitalHosts(big)], label(big.size)),
+      );
+      const t = performance.now();
+      const f = await loadHospitalFixture(driver, big);
+      log(`fixture ${label(big.size)}: ${JSON.stringify(f)} in ${Math.round(performance.now() - t)} ms`);
+      bigLoaded = true;
+    }
+    if (bigLoaded) {
+      const { api, user } = await credentials();
+      if (wants('reach')) record(await measureReach(api, driver, await reachSources(driver, big), label(big.size)));
+      if (wants('map')) record(await measureMap(api, driver, label(big.size), sizes.mapRuns));
+      if (wants('api')) record(await measureApi(api, driver, label(big.size), sizes.apiSeconds));
+      if (wants('ui')) record(await measureUi(join(dataDir, 'ui'), sizes.ui, { base, user, assets: label(big.size) }));
+    } else if (wants('ui')) {
+      record(await measureUi(join(dataDir, 'ui'), sizes.ui, null));
+    }
+  } finally {
+    await driver.close();
+    await rt.stop();
+  }
+  const minutes = round((Date.now() - t0) / 60_000, 1);
+  const out = quick || only ? join(dataDir, 'BENCHMARKS-quick.md') : join(root, 'BENCHMARKS.md');
+  writeReport(out, measures, { mode: quick ? 'quick' : 'full', startedAt, minutes, neo4jVersion, seed, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` }, join(root, 'bench/ANALYSIS.md'));
+  log(`done in ${minutes} min; wrote ${out}`);
+}
+
+/** Sources of reach queries: 50 clinical workstations and 10 bedside devices, spread over the estate. */
+async function reachSources(driver: ReturnType<typeof rawDriver>, plan: HospitalPlan): Promise<string[]> {
+  const spread = (ids: number[], n: number) => Array.from({ length: Math.min(n, ids.length) }, (_, k) => ids[Math.floor((k * ids.length) / Math.min(n, ids.length))]!);
+  const idx = [...spread(plan.indexesOf('clinical-workstation'), 50), ...spread(plan.indexesOf('bedside-device'), 10)];
+  return assetIdsByIp(driver, idx.map((i) => plan.assetAt(i).ip));
+}
+
+main().catch((err) => {
+  console.error(`[bench] failed: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});
