@@ -3,7 +3,7 @@
 // It installs what is missing (npm packages, Debian packages, the web bundle), then hands over to
 // the TypeScript entry point for the command. Neo4j itself is provisioned by services/platform.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,13 +93,14 @@ const entry = {
   start: [...tsx, 'services/platform/src/start.ts'],
   atlas: [...tsx, 'services/cli/src/atlas.ts'],
   bench: [...tsx, 'bench/run.ts'],
-  test: [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run'],
+  test: [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'],
 }[command];
 if (!entry) {
   console.error(`unknown command ${command}; use start, test, atlas or bench`);
   process.exit(2);
 }
 if (command === 'test') {
+  rmSync(join(root, 'test-results', 'vitest.json'), { force: true });
   say('type-checking…');
   sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
 }
@@ -111,4 +112,18 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     if (child.exitCode === null) child.kill(sig);
   });
 }
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  if (command === 'test') printTestSummary();
+  process.exit(code ?? (signal ? 1 : 0));
+});
+
+// One plain closing line that any CI can read, from vitest's JSON report.
+function printTestSummary() {
+  try {
+    const r = JSON.parse(readFileSync(join(root, 'test-results', 'vitest.json'), 'utf8'));
+    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  } catch {
+    /* no report: vitest failed before running tests; its own output says why */
+  }
+}

@@ -31,6 +31,16 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, () => void shutdown(s));
+  // A crash must not leave Neo4j and Redis running: they live in their own process groups.
+  process.on('uncaughtException', (err) => {
+    console.error(`[atlas] fatal: ${err.stack ?? err.message}`);
+    void shutdown('uncaughtException');
+  });
+  process.on('unhandledRejection', (err) => {
+    console.error(`[atlas] fatal: ${(err as Error)?.stack ?? String(err)}`);
+    void shutdown('unhandledRejection');
+  });
+  process.stdout.on('error', () => {}); // a closed terminal pipe is not a reason to die
 
   if (config.ATLAS_DEMO) {
     const d = await seedDemo(rt.graph);

@@ -30,6 +30,8 @@ describe('npm start', () => {
     } catch {
       /* already gone */
     }
+    // Servers run in their own process groups; if the test failed half-way, stop them too.
+    for (const p of processesMentioning(dataDir)) process.kill(p.pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
