@@ -87,7 +87,7 @@ describe('users, sessions, lockout and MFA through the API', () => {
 
     const enrol = await t.app.inject({ method: 'POST', url: '/api/v1/auth/mfa/enroll', headers: restricted });
     expect(enrol.statusCode).toBe(200);
-    const { secret, otpauthUri, qrCode } = enrol.json();
+    const { secret, otpauthUri, qrDataUrl: qrCode } = enrol.json();
     expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/ePHI%20Atlas:ada\?.*secret=/);
     expect(qrCode).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(Buffer.from(qrCode.split(',')[1], 'base64').toString()).toContain('<svg');
@@ -137,11 +137,14 @@ describe('users, sessions, lockout and MFA through the API', () => {
     // A recovery code works once.
     const rc = await t.app.inject({ method: 'POST', url: '/api/v1/auth/mfa/verify', headers: { cookie: again.cookie }, payload: { recoveryCode: recovery[3] } });
     expect(rc.statusCode).toBe(200);
+    // The sign-in form has one field: a recovery code typed into `code` works too (once).
+    const viaCode = await login(t.app, 'ada', PW);
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/mfa/verify', headers: { cookie: viaCode.cookie }, payload: { code: recovery[5]!.toUpperCase() } })).statusCode).toBe(200);
     const third = await login(t.app, 'ada', PW);
     const rcAgain = await t.app.inject({ method: 'POST', url: '/api/v1/auth/mfa/verify', headers: { cookie: third.cookie }, payload: { recoveryCode: recovery[3] } });
     expect(rcAgain.statusCode).toBe(401);
     expect(rcAgain.json().error.code).toBe('INVALID_MFA_CODE');
-    expect((await repo.findUser('ada'))!.recoveryCodesLeft).toBe(9);
+    expect((await repo.findUser('ada'))!.recoveryCodesLeft).toBe(8);
 
     // Both or neither of code/recoveryCode is a 400 naming the field.
     const both = await t.app.inject({ method: 'POST', url: '/api/v1/auth/mfa/verify', headers: { cookie: third.cookie }, payload: { code: '123456', recoveryCode: recovery[4] } });

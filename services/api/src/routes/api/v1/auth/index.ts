@@ -107,7 +107,10 @@ const route: FastifyPluginAsyncZod = async (app) => {
         summary: 'Second sign-in step: a TOTP code or a recovery code (each accepted once)',
         description: `Uses the pending-MFA cookie set by /auth/login (valid ${MFA_PENDING_TTL_SECONDS} s, ${MFA_PENDING_MAX_ATTEMPTS} attempts).`,
         body: z
-          .object({ code: z.string().regex(/^\d{6}$/, '6 digits').optional(), recoveryCode: z.string().min(8).max(32).optional() })
+          .object({
+            code: z.string().trim().min(6).max(32).optional().describe('6-digit TOTP code; a recovery code is accepted here too'),
+            recoveryCode: z.string().trim().min(8).max(32).optional(),
+          })
           .refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'send exactly one of code or recoveryCode', path: ['code'] }),
         response: { 200: Me, ...errors },
       },
@@ -117,10 +120,11 @@ const route: FastifyPluginAsyncZod = async (app) => {
       const pending = pid ? await app.sessions.getPending(pid) : null;
       if (!pid || !pending) throw new AtlasError('MFA_SESSION_EXPIRED', 'no sign-in is waiting for a code (it expires after 5 minutes): sign in again', { status: 401 });
       const p: Principal = { kind: 'user', id: pending.userId, name: pending.username, role: pending.role };
-      const method = req.body.code !== undefined ? 'totp' : 'recovery-code';
+      const totp = req.body.code !== undefined && /^\d{6}$/.test(req.body.code) ? req.body.code : null;
+      const method = totp ? 'totp' : 'recovery-code';
       let outcome: 'ok' | 'invalid' | 'replayed';
-      if (req.body.code !== undefined) outcome = await app.repos.auth.acceptTotp(pending.userId, req.body.code);
-      else outcome = (await app.repos.auth.consumeRecoveryCode(pending.userId, req.body.recoveryCode!)) ? 'ok' : 'invalid';
+      if (totp) outcome = await app.repos.auth.acceptTotp(pending.userId, totp);
+      else outcome = (await app.repos.auth.consumeRecoveryCode(pending.userId, (req.body.recoveryCode ?? req.body.code)!)) ? 'ok' : 'invalid';
       const user = await app.repos.auth.findUser(pending.userId);
       if (outcome === 'ok' && user && !user.disabled) {
         await app.sessions.destroyPending(pid);
@@ -138,7 +142,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
       app.audit.record(req, { action: 'auth.mfa.verify', target: pending.username, detail: { result: 'failure', method, reason: outcome, attempts: pending.attempts } });
       if (outcome === 'replayed') throw new AtlasError('MFA_CODE_REUSED', 'this code was already used; wait for the next one', { status: 401, details: { field: 'code' } });
       const again = exhausted ? ' Too many attempts: sign in again.' : '';
-      throw new AtlasError('INVALID_MFA_CODE', `the code is not valid.${again}`, { status: 401, details: { field: method === 'totp' ? 'code' : 'recoveryCode' } });
+      throw new AtlasError('INVALID_MFA_CODE', `the code is not valid.${again}`, { status: 401, details: { field: req.body.code !== undefined ? 'code' : 'recoveryCode' } });
     },
   );
 
@@ -153,7 +157,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         response: {
           200: z.object({
             otpauthUri: z.string(),
-            qrCode: z.string().describe('data:image/svg+xml;base64,… of the otpauth URI'),
+            qrDataUrl: z.string().describe('data:image/svg+xml;base64,… QR code of the otpauth URI'),
             secret: z.string().describe('base32, for typing into an app that cannot scan'),
           }),
           ...errors,
@@ -165,7 +169,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
       const { secret, username } = await app.repos.auth.startMfaEnrolment(p.id);
       const uri = otpauthUri(secret, username);
       app.audit.record(req, { action: 'auth.mfa.enroll', target: username });
-      return { otpauthUri: uri, qrCode: await qrDataUrl(uri), secret };
+      return { otpauthUri: uri, qrDataUrl: await qrDataUrl(uri), secret };
     },
   );
 
