@@ -10,11 +10,12 @@ export const QUEUES = {
   import: 'import', // nmap XML, CSV inventories, flow logs
   scan: 'scan', // nmap runs from scan definitions
   maintenance: 'maintenance', // staleness sweeps, snapshots, webhooks
+  classification: 'classification', // suggestion re-evaluation, review sweeps, evidence snapshots
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** Job ids carry their queue so GET /jobs/{id} needs no lookup table. BullMQ forbids ':' in custom ids. */
-const PREFIX: Record<QueueName, string> = { import: 'imp', scan: 'scn', maintenance: 'mnt' };
+const PREFIX: Record<QueueName, string> = { import: 'imp', scan: 'scn', maintenance: 'mnt', classification: 'cls' };
 
 export type PublicJobState = 'waiting' | 'active' | 'completed' | 'failed' | 'cancelled';
 
