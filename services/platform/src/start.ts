@@ -59,6 +59,9 @@ async function main(): Promise<void> {
   if (credential) {
     console.log(`  One-time admin credential (shown only now; change it after signing in):`);
     console.log(`    user: admin   password: ${credential}`);
+    if (config.ATLAS_MFA_REQUIRED_ROLES.includes('admin') || config.ATLAS_MFA_REQUIRED_ROLES.trim() === 'all') {
+      console.log(`  The first sign-in asks you to set up two-factor authentication (any TOTP app).`);
+    }
   } else {
     console.log(`  Sign in with your account (reset one with: npm run atlas -- user reset-password <name>)`);
   }
