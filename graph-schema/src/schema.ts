@@ -93,6 +93,7 @@ export const NODES = {
   ApiToken: { label: 'ApiToken', key: 'id', unique: ['hash'], indexes: ['prefix'], description: 'An API token for automation: stored hashed, role-scoped, expiring.' },
   AuditEntry: { label: 'AuditEntry', key: 'seq', indexes: ['at', 'actor', 'action'], description: 'Append-only, hash-chained audit log entry.' },
   ScanDefinition: { label: 'ScanDefinition', key: 'id', unique: ['name'], description: 'A scan: targets, profile, schedule, owner.' },
+  ScanScope: { label: 'ScanScope', key: 'id', description: 'The admin-edited authorised scan scope (inside ATLAS_SCAN_SCOPE).' },
   Suggestion: { label: 'Suggestion', key: 'id', indexes: ['state', 'type', 'assetId'], description: 'A suggested classification (ePHI role, AI system) with evidence, confirmed or dismissed by a person.' },
   Review: { label: 'Review', key: 'id', indexes: ['at'], description: 'An attestation that an asset record is correct.' },
   Snapshot: { label: 'Snapshot', key: 'id', indexes: ['takenAt'], description: 'A dated, immutable evidence snapshot of inventory, map and gaps.' },

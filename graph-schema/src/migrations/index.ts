@@ -43,4 +43,12 @@ export const MIGRATIONS: Migration[] = [
       'CREATE INDEX auditentry_actorname_idx IF NOT EXISTS FOR (x:AuditEntry) ON (x.actorName)',
     ],
   },
+  {
+    version: 300,
+    name: 'discovery: scan scope key, one open alert per dedupe key',
+    schema: [
+      'CREATE CONSTRAINT scanscope_id_key IF NOT EXISTS FOR (x:ScanScope) REQUIRE x.id IS UNIQUE',
+      'CREATE CONSTRAINT alert_openKey_unique IF NOT EXISTS FOR (x:Alert) REQUIRE x.openKey IS UNIQUE',
+    ],
+  },
 ];

@@ -25,6 +25,11 @@ export const configSchema = z.object({
   ATLAS_SCAN_SCOPE: z.string().default('127.0.0.0/8'),
   ATLAS_IDENTITY_IP_WINDOW_HOURS: z.coerce.number().min(0).max(8760).default(24),
   ATLAS_MAX_SCAN_PREFIX_V4: z.coerce.number().int().min(8).max(32).default(16),
+  ATLAS_NMAP_PATH: z.string().min(1).default('nmap'),
+  ATLAS_STALENESS_POLICIES: z.string().optional(), // JSON list, see services/discovery/DESIGN.md
+  ATLAS_STALENESS_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  ATLAS_ALERT_WEBHOOKS: z.string().optional(), // comma-separated URLs
+  ATLAS_ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
   ATLAS_MFA_REQUIRED_ROLES: z.string().default('security,admin'),
   ATLAS_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(12),
   ATLAS_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
