@@ -35,6 +35,7 @@ const app: FastifyPluginAsync<AppOptions> = async (instance, opts) => {
   await fastify.register(errorHandler);
   await fastify.register(services, { config: opts.config, graph: opts.graph, queues: opts.queues });
   await fastify.register(auth);
+  await fastify.register((await import('./plugins/external/metrics.js')).default);
   await fastify.register(audit);
 
   const routes = await loadRouteModules();
