@@ -22,7 +22,7 @@ const AlertSchema = z.object({
   history: z.array(HistoryEntry),
 });
 const Params = z.object({ id: z.string().min(1).max(64) });
-const NoteBody = z.object({ note: z.string().max(2000).optional() }).strict().optional();
+const NoteBody = z.object({ note: z.string().max(2000).optional() }).strict().nullish();
 
 const route: FastifyPluginAsyncZod = async (app) => {
   const notifier = alertNotifier(app.graph, app.queues, app.config);
