@@ -80,13 +80,14 @@ export async function loadHospitalFixture(driver: Driver, plan: HospitalPlan, op
     });
   }
 
+  // CREATE, not MERGE: the fixture always runs on a graph an ingest has just rebuilt.
   let connections = 0;
   await inBatches(hospitalConnections(plan, opts.connectionsPerAsset ?? 5), 20_000, async (batch) => {
     const res = await q(
       `UNWIND $rows AS c
        MATCH (:Interface {ip: c.from})<-[:HAS_INTERFACE]-(x:Asset)
        MATCH (:Interface {ip: c.to})<-[:HAS_INTERFACE]-(y:Asset)
-       MERGE (x)-[e:CONNECTS_TO {protocol: c.protocol, port: c.port}]->(y)
+       CREATE (x)-[e:CONNECTS_TO {protocol: c.protocol, port: c.port}]->(y)
        SET e.bytes = c.bytes, e.packets = c.packets, e.firstSeen = datetime($at), e.lastSeen = datetime($at), e.source = 'bench'
        RETURN count(*) AS n`,
       { rows: batch, at },

@@ -30,34 +30,47 @@ export async function productIngest(graph: GraphClient, hosts: NmapHost[], runId
   if (typeof mod.finishRun === 'function') await (mod.finishRun as RunFn)(graph, runId, { status: 'completed' });
 }
 
-/** Measure 2: parsed rows → Neo4j, product path vs raw UNWIND … MERGE, fresh and re-ingest. */
-export async function measureIngest(graph: GraphClient, driver: Driver, hosts: NmapHost[], label: string): Promise<Measure> {
+/**
+ * Measure 2: parsed rows → Neo4j, product path vs raw UNWIND … MERGE, fresh and re-ingest of the
+ * identical rows (a daily rescan). The machine is shared, so with `rounds` > 1 the two paths
+ * alternate and each keeps its best round. The raw path runs first in each round, so the graph
+ * is left as the product wrote it (later measures reuse it).
+ */
+export async function measureIngest(graph: GraphClient, driver: Driver, hosts: NmapHost[], label: string, opts: { rounds: number; again: boolean }): Promise<Measure> {
   const at1 = '2026-01-01T00:00:00.000Z';
   const at2 = '2026-01-02T00:00:00.000Z';
   const batch = ingestBatch();
-  await wipeInventory(graph);
-  const pFresh = await timed(() => productIngest(graph, hosts, 'run-bench-ingest-1', at1));
-  const pAgain = await timed(() => productIngest(graph, hosts, 'run-bench-ingest-2', at2));
-  log(`product ingest ${label}: fresh ${pFresh.ms} ms, again ${pAgain.ms} ms`);
-  await wipeInventory(graph);
   const rows = rawRows(hosts);
-  const rFresh = await timed(() => rawIngest(driver, rows, batch, at1));
-  const rAgain = await timed(() => rawIngest(driver, rows, batch, at2));
-  log(`raw ingest ${label}: fresh ${rFresh.ms} ms, again ${rAgain.ms} ms`);
+  const best = { pFresh: Infinity, pAgain: Infinity, rFresh: Infinity, rAgain: Infinity };
+  for (let round = 1; round <= opts.rounds; round++) {
+    await wipeInventory(graph);
+    const rFresh = await timed(() => rawIngest(driver, rows, batch, at1));
+    const rAgain = opts.again ? await timed(() => rawIngest(driver, rows, batch, at2)) : undefined;
+    await wipeInventory(graph);
+    const pFresh = await timed(() => productIngest(graph, hosts, `run-bench-ingest-${round}-1`, at1));
+    const pAgain = opts.again ? await timed(() => productIngest(graph, hosts, `run-bench-ingest-${round}-2`, at2)) : undefined;
+    log(`ingest ${label} round ${round}: raw fresh ${rFresh.ms} ms, again ${rAgain?.ms ?? '-'} ms; product fresh ${pFresh.ms} ms, again ${pAgain?.ms ?? '-'} ms`);
+    best.rFresh = Math.min(best.rFresh, rFresh.ms);
+    best.pFresh = Math.min(best.pFresh, pFresh.ms);
+    if (rAgain && pAgain) {
+      best.rAgain = Math.min(best.rAgain, rAgain.ms);
+      best.pAgain = Math.min(best.pAgain, pAgain.ms);
+    }
+  }
   const services = hosts.reduce((n, h) => n + h.ports.length, 0);
-  const rate = (ms: number) => Math.round(hosts.length / (ms / 1000));
-  const ratio = round(rFresh.ms / pFresh.ms);
-  const ratioAgain = round(rAgain.ms / pAgain.ms);
-  await wipeInventory(graph);
+  const rate = (ms: number) => (Number.isFinite(ms) ? Math.round(hosts.length / (ms / 1000)) : null);
+  const ms = (v: number) => (Number.isFinite(v) ? round(v) : null);
+  const ratio = round(best.rFresh / best.pFresh);
+  const ratioAgain = opts.again ? round(best.rAgain / best.pAgain) : null;
   return {
     id: 'ingest',
     title: 'Ingestion of parsed hosts into Neo4j',
-    size: `${label} hosts, ${services} services, batches of ${batch}`,
-    product: { freshMs: pFresh.ms, freshHostsPerSec: rate(pFresh.ms), againMs: pAgain.ms, againHostsPerSec: rate(pAgain.ms) },
-    baseline: { name: 'raw neo4j-driver UNWIND … MERGE', freshMs: rFresh.ms, freshHostsPerSec: rate(rFresh.ms), againMs: rAgain.ms, againHostsPerSec: rate(rAgain.ms) },
+    size: `${label} hosts, ${services} services, batches of ${batch}, best of ${opts.rounds}`,
+    product: { freshMs: ms(best.pFresh), freshHostsPerSec: rate(best.pFresh), againMs: ms(best.pAgain), againHostsPerSec: rate(best.pAgain) },
+    baseline: { name: 'raw neo4j-driver UNWIND … MERGE', freshMs: ms(best.rFresh), freshHostsPerSec: rate(best.rFresh), againMs: ms(best.rAgain), againHostsPerSec: rate(best.rAgain) },
     ratio,
     target: '≥0.8× the raw-driver baseline',
-    met: ratio >= 0.8 && ratioAgain >= 0.8,
-    notes: [`fresh ${ratio}×, re-ingest of identical rows ${ratioAgain}× (product throughput / raw throughput)`],
+    met: ratio >= 0.8 && (ratioAgain === null || ratioAgain >= 0.8),
+    notes: [`fresh ${ratio}×${ratioAgain === null ? '' : `, re-ingest of identical rows ${ratioAgain}×`} (raw time / product time)`],
   };
 }

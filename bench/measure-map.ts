@@ -77,7 +77,8 @@ export async function measureMap(api: Api, driver: Driver, label: string, runs: 
     const r = await sample(runs, () => api.get(overviewRoute));
     overviewBody = r.last.body;
     const elements = countElements(r.last.body);
-    product = { route: `GET ${overviewRoute}`, status: r.last.status, p50Ms: r.stats.p50, p95Ms: r.stats.p95, bytes: r.last.bytes, elements };
+    const err = r.last.status === 200 ? null : JSON.stringify((r.last.body as { error?: unknown }).error ?? r.last.body).slice(0, 200);
+    product = { route: `GET ${overviewRoute}`, status: r.last.status, error: err, p50Ms: r.stats.p50, p95Ms: r.stats.p95, bytes: r.last.bytes, elements };
     met = r.last.status === 200 && r.stats.p95 < 500 && elements <= 2000;
     ratio = round(rawOverview.stats.p95 / r.stats.p95);
   } else notes.push('GET /api/v1/map/overview is not declared by the server in this run');
@@ -102,7 +103,8 @@ export async function measureMap(api: Api, driver: Driver, label: string, runs: 
     if (id) {
       const path = groupRoute.replace(/\{[^}]+\}/, encodeURIComponent(id));
       const r = await sample(runs, () => api.get(path));
-      gProduct = { route: `GET ${groupRoute}`, group: id, status: r.last.status, p50Ms: r.stats.p50, p95Ms: r.stats.p95, bytes: r.last.bytes, elements: countElements(r.last.body) };
+      const err = r.last.status === 200 ? null : JSON.stringify((r.last.body as { error?: unknown }).error ?? r.last.body).slice(0, 200);
+      gProduct = { route: `GET ${groupRoute}`, group: id, status: r.last.status, error: err, p50Ms: r.stats.p50, p95Ms: r.stats.p95, bytes: r.last.bytes, elements: countElements(r.last.body) };
       gRatio = rawExpand ? round(rawExpand.stats.p95 / r.stats.p95) : null;
       gMet = r.last.status === 200 && r.stats.p95 < 500;
     } else gNotes.push('no group id found in the overview payload');

@@ -76,21 +76,32 @@ async function runBaseline(browser: Browser, url: string, total: number): Promis
  * first animation frame after window.__atlas.cy holds elements (the UI sets __atlas.cy for
  * tests); long tasks from navigation start to 2 s after that.
  */
-async function runProduct(browser: Browser, base: string, user: { username: string; password: string }): Promise<UiRun> {
-  const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+async function runProduct(browser: Browser, base: string, user: { username: string; password: string }, outDir: string): Promise<UiRun> {
+  // bypassCSP: Playwright's string predicates must run under the product's strict CSP.
+  const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 }, bypassCSP: true });
   try {
     const login = await ctx.request.post(`${base}/api/v1/auth/login`, { data: user });
     if (!login.ok()) return { firstRenderMs: null, longestBlockMs: 0, longTasks: 0, elements: null, error: `login ${login.status()}` };
     const page = await ctx.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text().slice(0, 200));
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`${e.message.slice(0, 200)} ${e.stack?.split('\n')[1]?.trim() ?? ''}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) consoleErrors.push(`${r.status()} ${r.url().replace(base, '')}`);
+    });
     await page.addInitScript(
       INIT +
         `(function poll(){ const cy = window.__atlas && window.__atlas.cy; if (cy && cy.elements && cy.elements().length > 0) { requestAnimationFrame(() => { window.__bench.firstRender = performance.now(); window.__bench.elements = cy.elements().length; }); } else requestAnimationFrame(poll); })();`,
     );
-    await page.goto(`${base}/`);
+    await page.goto(`${base}/#/map`);
     try {
       await page.waitForFunction('window.__bench.firstRender !== undefined', undefined, { timeout: 60_000 });
     } catch {
-      return { firstRenderMs: null, longestBlockMs: 0, longTasks: 0, elements: null, error: 'window.__atlas.cy never held elements within 60 s' };
+      await page.screenshot({ path: join(outDir, 'product-ui-failure.png') }).catch(() => {});
+      const text = ((await page.evaluate('document.body.innerText').catch(() => '')) as string).replace(/\s+/g, ' ').slice(0, 200);
+      return { firstRenderMs: null, longestBlockMs: 0, longTasks: 0, elements: null, error: `window.__atlas.cy never held elements within 60 s; page text: "${text}"; console errors: ${consoleErrors.slice(0, 3).join(' / ') || 'none'}` };
     }
     await settle(page, 2000);
     const b = (await page.evaluate('window.__bench')) as Record<string, number>;
@@ -106,7 +117,7 @@ export async function measureUi(outDir: string, sizes: number[], product: { base
   try {
     const url = baselinePage(outDir);
     const out: Measure[] = [];
-    const productRun = product ? await runProduct(browser, product.base, product.user) : null;
+    const productRun = product ? await runProduct(browser, product.base, product.user, outDir) : null;
     for (const total of sizes) {
       await runBaseline(browser, url, Math.min(total, 500)); // warm the browser's caches once
       const base = await runBaseline(browser, url, total);

@@ -9,6 +9,7 @@ export interface RunInfo {
   neo4jVersion: string;
   seed: number;
   command: string;
+  finished: boolean;
 }
 
 function fmt(v: Record<string, number | string | null> | undefined): string {
@@ -25,7 +26,7 @@ export function renderReport(measures: Measure[], info: RunInfo, analysisPath?: 
   const lines = [
     '# ePHI Atlas benchmarks',
     '',
-    `Written by \`${info.command}\` on ${info.startedAt} (${info.mode} run, ${info.minutes} min, generator seed ${info.seed}).`,
+    `Written by \`${info.command}\` started ${info.startedAt} (${info.mode} run, ${info.finished ? `finished in ${info.minutes} min` : `**incomplete**: stopped or still running after ${info.minutes} min`}, generator seed ${info.seed}).`,
     '',
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Linux ${release()}, Node ${process.versions.node}, Neo4j ${info.neo4jVersion} (embedded, the product's own provisioning), Redis (embedded). The machine is shared: absolute times drift between runs, the ratios against baselines measured in the same run are the figures to compare.`,
     '',

@@ -4,14 +4,17 @@
  * runs every measure with its baseline in the same run, prints one JSON line per measure on
  * stdout and writes BENCHMARKS.md. Options: --only=parse,ingest,reach,map,api,ui,worker
  */
-import { existsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../services/core/src/config.js';
 import { randomPassword } from '../services/core/src/auth/secrets.js';
 import { AuthRepository } from '../services/core/src/graph/auth-repository.js';
 import { parseNmapXmlFile } from '../services/discovery/src/nmap/nmap-xml-parser.js';
-import { startRuntime } from '../services/platform/src/atlas-runtime.js';
+import { spawnSync } from 'node:child_process';
+import type { AtlasConfig } from '../services/core/src/config.js';
+import { buildServer } from '../services/api/src/server.js';
+import { connectCore } from '../services/platform/src/atlas-runtime.js';
 import { DEFAULT_SEED, hospitalHosts, planHospital, type HospitalPlan } from '../services/platform/src/generator/hospital-network.js';
 import { writeNmapXml } from '../services/platform/src/generator/nmap-xml-writer.js';
 import { assetIdsByIp, loadHospitalFixture } from './hospital-fixture.js';
@@ -37,16 +40,29 @@ const PORTS = { api: 18771, neo4j: 17771, redis: 17772 };
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dataDir = join(root, '.atlas/bench');
 const sizes = quick
-  ? { parse: [2000], ingest: 1000, reach: [] as number[], big: 2000, ui: [2000], apiSeconds: 3, mapRuns: 5 }
-  : { parse: [10_000, 100_000], ingest: 10_000, reach: [10_000], big: 100_000, ui: [2000, 10_000], apiSeconds: 10, mapRuns: 20 };
+  ? { parse: [2000], ingest: 1000, ingestRounds: 1, again: false, big: 2000, ui: [2000], apiSeconds: 3, mapRuns: 5 }
+  : { parse: [10_000, 100_000], ingest: 10_000, ingestRounds: 1, again: true, big: 100_000, ui: [2000, 10_000], apiSeconds: 10, mapRuns: 20 };
 const label = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
 const measures: Measure[] = [];
+const runStarted = { at: new Date().toISOString(), ms: Date.now(), neo4jVersion: 'unknown' };
+const reportPath = quick || only ? join(dataDir, 'BENCHMARKS-quick.md') : join(root, 'BENCHMARKS.md');
+/** Prints the measure and rewrites the report, so a run cut short still leaves what it measured. */
 function record(m: Measure | Measure[]): void {
   for (const x of Array.isArray(m) ? m : [m]) {
     measures.push(x);
     console.log(JSON.stringify(x));
   }
+  report(false);
+}
+function report(finished: boolean): void {
+  const minutes = round((Date.now() - runStarted.ms) / 60_000, 1);
+  writeReport(
+    reportPath,
+    measures,
+    { mode: quick ? 'quick' : 'full', startedAt: runStarted.at, minutes, neo4jVersion: runStarted.neo4jVersion, seed, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, finished },
+    join(root, 'bench/ANALYSIS.md'),
+  );
 }
 
 async function scanFile(plan: HospitalPlan): Promise<string> {
@@ -60,8 +76,6 @@ async function scanFile(plan: HospitalPlan): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const t0 = Date.now();
-  const startedAt = new Date().toISOString();
   const config = loadConfig({
     ATLAS_HOST: '127.0.0.1',
     ATLAS_PORT: String(PORTS.api),
@@ -82,7 +96,8 @@ async function main(): Promise<void> {
   if (wants('parse')) for (const n of sizes.parse) record(await measureParse(await scanFile(plan(n)), `${label(n)} hosts`));
 
   log('starting Neo4j, Redis and the API…');
-  const rt = await startRuntime(config, { api: true, workers: false, logger: false, log });
+  const webRoot = wants('ui') ? buildUi() : undefined;
+  const rt = await startBenchRuntime(config, webRoot);
   const { neo4j } = rt.services;
   const driver = rawDriver(neo4j.uri, neo4j.user, neo4j.password);
   const auth = new AuthRepository(rt.graph);
@@ -94,31 +109,29 @@ async function main(): Promise<void> {
     await auth.createUser(user.username, user.password, 'viewer');
     return { api: new Api(base, token), user };
   };
-  const neo4jVersion = String((await rt.graph.read('CALL dbms.components() YIELD versions RETURN versions[0] AS v'))[0]?.v ?? 'unknown');
+  runStarted.neo4jVersion = String((await rt.graph.read('CALL dbms.components() YIELD versions RETURN versions[0] AS v'))[0]?.v ?? 'unknown');
   try {
-    // 2. Ingestion ratio at the medium size (both paths on an empty graph).
+    // 2. Ingestion ratio at the medium size; the product-ingested graph it leaves serves reach
+    // at that size (3) once the fixture adds roles, flows and connections.
     if (wants('ingest')) {
       const parsed = await parseNmapXmlFile(await scanFile(plan(sizes.ingest)));
-      record(await measureIngest(rt.graph, driver, parsed.hosts, label(sizes.ingest)));
+      record(await measureIngest(rt.graph, driver, parsed.hosts, label(sizes.ingest), { rounds: sizes.ingestRounds, again: sizes.again }));
+      if (wants('reach') && !quick) {
+        const f = await loadHospitalFixture(driver, plan(sizes.ingest));
+        log(`fixture ${label(sizes.ingest)}: ${JSON.stringify(f)}`);
+        const { api } = await credentials();
+        record(await measureReach(api, driver, await reachSources(driver, plan(sizes.ingest)), label(sizes.ingest)));
+      }
     }
-    // 3. Reach at the medium size(s): load through the product ingest, then the fixture.
-    for (const n of wants('reach') ? sizes.reach : []) {
-      const { productIngest } = await import('./measure-ingest.js');
-      const { wipeInventory } = await import('../services/core/src/graph/maintenance-repository.js');
-      await wipeInventory(rt.graph);
-      await productIngest(rt.graph, [...hospitalHosts(plan(n))], `run-bench-reach-${n}`, plan(n).options.now);
-      const f = await loadHospitalFixture(driver, plan(n));
-      log(`fixture ${label(n)}: ${JSON.stringify(f)}`);
-      const { api } = await credentials();
-      record(await measureReach(api, driver, await reachSources(driver, plan(n)), label(n)));
-    }
-    // 7 (+2 at full size). The big graph is loaded by the import worker from the scan file and
-    // then reused by reach, map, API and UI measures.
+    // 7. The big graph is loaded by the import worker from the scan file, then reused by the
+    // reach, map, API and UI measures.
     const big = plan(sizes.big);
     let bigLoaded = false;
     if (wants('worker') || wants('reach') || wants('map') || wants('api') || wants('ui')) {
+      const parseBig = measures.find((m) => m.id === 'parse' && m.size?.startsWith(label(big.size)));
+      const nodeNmapPeak = parseBig?.baseline?.peakRssMiB;
       record(
-        await measureWorker(config, { neo4jUri: neo4j.uri, neo4jUser: neo4j.user, neo4jPassword: neo4j.password, redisUrl: rt.services.redisUrl }, rt.graph, rt.queues, driver, await scanFile(big), () => [...hospitalHosts(big)], label(big.size)),
+        await measureWorker(config, { neo4jUri: neo4j.uri, neo4jUser: neo4j.user, neo4jPassword: neo4j.password, redisUrl: rt.services.redisUrl }, rt.graph, rt.queues, await scanFile(big), label(big.size), typeof nodeNmapPeak === 'number' ? nodeNmapPeak : null),
       );
       const t = performance.now();
       const f = await loadHospitalFixture(driver, big);
@@ -138,10 +151,37 @@ async function main(): Promise<void> {
     await driver.close();
     await rt.stop();
   }
-  const minutes = round((Date.now() - t0) / 60_000, 1);
-  const out = quick || only ? join(dataDir, 'BENCHMARKS-quick.md') : join(root, 'BENCHMARKS.md');
-  writeReport(out, measures, { mode: quick ? 'quick' : 'full', startedAt, minutes, neo4jVersion, seed, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` }, join(root, 'bench/ANALYSIS.md'));
-  log(`done in ${minutes} min; wrote ${out}`);
+  report(true);
+  log(`done in ${round((Date.now() - runStarted.ms) / 60_000, 1)} min; wrote ${reportPath}`);
+}
+
+/**
+ * The UI is built into the bench's own directory: web/dist is rebuilt by anyone working on the
+ * UI, and a static server started before a rebuild would answer 404 for the new asset names.
+ */
+function buildUi(): string {
+  const outDir = join(dataDir, 'web-dist');
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`UI build failed (${r.status ?? r.signal})`);
+  return outDir;
+}
+
+/** connectCore (the product's provisioning and schema) + the API on the bench port, no workers. */
+async function startBenchRuntime(config: AtlasConfig, webRoot: string | undefined) {
+  const core = await connectCore(config, log);
+  // Warnings and errors (a 500's stack) go to a file, so a failing route can be diagnosed.
+  const logStream = createWriteStream(join(dataDir, 'api.log'), { flags: 'a' });
+  const server = await buildServer({ config, graph: core.graph, queues: core.queues, logStream, ...(webRoot ? { webRoot } : {}) });
+  await server.listen({ host: config.ATLAS_HOST, port: config.ATLAS_PORT });
+  return {
+    ...core,
+    async stop() {
+      await server.close().catch(() => {});
+      await core.queues.close().catch(() => {});
+      await core.graph.close().catch(() => {});
+      await core.services.stop();
+    },
+  };
 }
 
 /** Sources of reach queries: 50 clinical workstations and 10 bedside devices, spread over the estate. */
