@@ -43,15 +43,20 @@ async function moveInterfaces(tx: Tx, fromId: string, toId: string, keys: string
     `UNWIND $moves AS m
      MATCH (i:Interface {key: m.old})
      MATCH (s:Asset {id: $to})
+     // Copy, then delete the old node before the new key is written (the key is unique).
+     WITH m, s, i, properties(i) AS p, [(i)-[:IN_SUBNET]->(sn:Subnet) | sn] AS subnets,
+          [(i)-[r:SEEN_BY]->(src:Source) | {id: src.id, props: properties(r)}] AS seen
+     DETACH DELETE i
+     WITH m, s, p, subnets, seen
      MERGE (n:Interface {key: m.key})
-       ON CREATE SET n = properties(i), n.key = m.key
-     SET n.firstSeen = CASE WHEN i.firstSeen < n.firstSeen THEN i.firstSeen ELSE n.firstSeen END,
-         n.lastSeen = CASE WHEN i.lastSeen > n.lastSeen THEN i.lastSeen ELSE n.lastSeen END
+       ON CREATE SET n += p, n.key = m.key
+     SET n.firstSeen = CASE WHEN p.firstSeen < n.firstSeen THEN p.firstSeen ELSE n.firstSeen END,
+         n.lastSeen = CASE WHEN p.lastSeen > n.lastSeen THEN p.lastSeen ELSE n.lastSeen END
      MERGE (s)-[:HAS_INTERFACE]->(n)
-     WITH i, n
-     CALL (i, n) { MATCH (i)-[:IN_SUBNET]->(sn:Subnet) MERGE (n)-[:IN_SUBNET]->(sn) RETURN count(*) AS c1 }
-     CALL (i, n) { MATCH (i)-[r:SEEN_BY]->(src:Source) MERGE (n)-[r2:SEEN_BY]->(src) ON CREATE SET r2 = properties(r) RETURN count(*) AS c2 }
-     DETACH DELETE i`,
+     FOREACH (sn IN subnets | MERGE (n)-[:IN_SUBNET]->(sn))
+     WITH n, seen
+     CALL (n, seen) { UNWIND seen AS x MATCH (src:Source {id: x.id}) MERGE (n)-[r2:SEEN_BY]->(src) ON CREATE SET r2 += x.props RETURN count(*) AS c }
+     RETURN count(n) AS moved`,
     { moves, to: toId },
   );
   return moves.map((m) => m.old);
@@ -77,14 +82,19 @@ export class IdentityRepository {
         `UNWIND $moves AS m
          MATCH (s:Service {key: m.old})
          MATCH (a:Asset {id: $to})
+         WITH m, a, s, properties(s) AS p, [(s)-[r:SEEN_BY]->(src:Source) | {id: src.id, props: properties(r)}] AS seen
+         DETACH DELETE s
+         WITH m, a, p, seen
          MERGE (n:Service {key: m.key})
-           ON CREATE SET n = properties(s), n.key = m.key
-         SET n.firstSeen = CASE WHEN s.firstSeen < n.firstSeen THEN s.firstSeen ELSE n.firstSeen END
-         FOREACH (_ IN CASE WHEN s.lastSeen > n.lastSeen THEN [1] ELSE [] END | SET n = properties(s), n.key = m.key, n.firstSeen = CASE WHEN s.firstSeen < n.firstSeen THEN s.firstSeen ELSE n.firstSeen END)
+           ON CREATE SET n += p, n.key = m.key
+         WITH m, a, p, seen, n, CASE WHEN p.firstSeen < n.firstSeen THEN p.firstSeen ELSE n.firstSeen END AS first
+         // The later observation of the port wins; the earliest first-seen is kept.
+         FOREACH (_ IN CASE WHEN p.lastSeen > n.lastSeen THEN [1] ELSE [] END | SET n += p, n.key = m.key)
+         SET n.firstSeen = first
          MERGE (a)-[:HAS_SERVICE]->(n)
-         WITH s, n
-         CALL (s, n) { MATCH (s)-[r:SEEN_BY]->(src:Source) MERGE (n)-[r2:SEEN_BY]->(src) ON CREATE SET r2 = properties(r) RETURN count(*) AS c }
-         DETACH DELETE s`,
+         WITH n, seen
+         CALL (n, seen) { UNWIND seen AS x MATCH (src:Source {id: x.id}) MERGE (n)-[r2:SEEN_BY]->(src) ON CREATE SET r2 += x.props RETURN count(*) AS c }
+         RETURN count(n) AS moved`,
         { moves: smoves, to: survivorId },
       );
       for (const q of MOVE_FLOWS) await tx.run(q, { from: otherId, to: survivorId });
