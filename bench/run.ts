@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import type { AtlasConfig } from '../services/core/src/config.js';
 import { buildServer } from '../services/api/src/server.js';
 import { connectCore } from '../services/platform/src/atlas-runtime.js';
-import { DEFAULT_SEED, hospitalHosts, planHospital, type HospitalPlan } from '../services/platform/src/generator/hospital-network.js';
+import { DEFAULT_SEED, GENERATOR_VERSION, hospitalHosts, planHospital, type HospitalPlan } from '../services/platform/src/generator/hospital-network.js';
 import { writeNmapXml } from '../services/platform/src/generator/nmap-xml-writer.js';
 import { assetIdsByIp, loadHospitalFixture } from './hospital-fixture.js';
 import { Api } from './http.js';
@@ -66,7 +66,7 @@ function report(finished: boolean): void {
 }
 
 async function scanFile(plan: HospitalPlan): Promise<string> {
-  const path = join(dataDir, `hospital-${label(plan.size)}-seed${seed}.xml`);
+  const path = join(dataDir, `hospital-${label(plan.size)}-seed${seed}-v${GENERATOR_VERSION}.xml`);
   if (!existsSync(path) || statSync(path).size === 0) {
     const t0 = performance.now();
     const w = await writeNmapXml(path, hospitalHosts(plan));

@@ -89,3 +89,16 @@ describe('synthetic nmap XML writer', () => {
     expect(parsed.hosts[0]).toEqual(host);
   });
 });
+
+describe('hospital network generator at full size', () => {
+  it('lays out 100k and 250k assets with unique addresses in the private range', () => {
+    for (const n of [100_000, 250_000]) {
+      const plan = planHospital({ assets: n });
+      const ips = new Set<string>();
+      for (const i of [0, 1, n >> 1, n - 2, n - 1]) expect(plan.assetAt(i).ip).toMatch(/^10\.(1[6-9]|[2-7]\d)\.\d{1,3}\.\d{1,3}$/);
+      for (let i = 0; i < n; i += 7) ips.add(plan.assetAt(i).ip);
+      expect(ips.size).toBe(Math.ceil(n / 7));
+      expect(new Set(plan.subnets.map((s) => s.cidr)).size).toBe(plan.subnets.length);
+    }
+  });
+});

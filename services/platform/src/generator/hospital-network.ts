@@ -26,7 +26,7 @@ export interface SiteDef {
   id: string;
   name: string;
   kind: 'hospital' | 'clinic';
-  /** Second octet of the site's 10.x.0.0/16. */
+  /** Second octet of the first of the site's four /16s (10.x.0.0/14). */
   octet: number;
 }
 
@@ -99,6 +99,8 @@ export interface HospitalPlan {
 export const DEFAULT_SEED = 20250106; // the NPRM's publication date
 export const DEFAULT_NOW = '2026-01-01T00:00:00.000Z';
 export const MAX_ASSETS = 250_000;
+/** Bumped whenever the same seed would give different data (files written by older versions are stale). */
+export const GENERATOR_VERSION = 2;
 const HOSTS_PER_SUBNET = 200;
 const DOMAIN = 'hospital.example';
 const DAY = 86_400_000;
@@ -126,7 +128,7 @@ export function planHospital(input: HospitalOptions): HospitalPlan {
     id: `site-${String(s).padStart(2, '0')}`,
     name: s === 0 ? 'Main Campus Hospital' : `Community Clinic ${s}`,
     kind: s === 0 ? 'hospital' : 'clinic',
-    octet: 16 + s,
+    octet: 16 + 4 * s,
   }));
 
   // Assets per profile (largest remainder), then per site: data-centre profiles at site 0 only.
@@ -156,8 +158,8 @@ export function planHospital(input: HospitalOptions): HospitalPlan {
     for (const zone of zones) {
       const members = shuffle(layoutRng, bySiteZone.get(`${s}|${zone}`) ?? []);
       for (let start = 0; start < members.length; start += HOSTS_PER_SUBNET) {
-        if (vlan > 255) throw new RangeError(`too many assets for site ${site.id}: lower assets or raise the site count`);
-        subnets.push({ cidr: `10.${site.octet}.${vlan}.0/24`, siteId: site.id, zone, vlan });
+        if (vlan >= 4 * 256) throw new RangeError(`too many assets for site ${site.id}: lower assets or raise the site count`);
+        subnets.push({ cidr: `10.${site.octet + (vlan >> 8)}.${vlan & 255}.0/24`, siteId: site.id, zone, vlan });
         const group = subnets.length - 1;
         const chunk = members.slice(start, start + HOSTS_PER_SUBNET);
         chunk.forEach((p, k) => {
@@ -193,7 +195,7 @@ export function planHospital(input: HospitalOptions): HospitalPlan {
     const named = rng() < 0.85;
     return {
       index: i,
-      ip: `10.${site.octet}.${subnet.vlan}.${hostOctet[i]}`,
+      ip: `10.${site.octet + (subnet.vlan >> 8)}.${subnet.vlan & 255}.${hostOctet[i]}`,
       mac,
       macVendor: mv.vendor,
       macVisible: site.octet === sites[0]!.octet,
