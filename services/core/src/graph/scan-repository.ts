@@ -145,3 +145,14 @@ export async function findNewEphiPorts(graph: GraphClient, ips: string[], since:
   );
   return rows as unknown as ScanFinding[];
 }
+
+/** NSE script output recorded on an asset's service (e.g. dicom-ping), by address and port. */
+export async function serviceScripts(graph: GraphClient, ip: string, protocol: string, port: number): Promise<{ id: string; output: string }[]> {
+  const rows = await graph.read(
+    `MATCH (a:Asset)-[:HAS_INTERFACE]->(:Interface {ip: $ip}) MATCH (a)-[:HAS_SERVICE]->(s:Service {protocol: $protocol, port: $port})
+     RETURN s.scripts AS scripts LIMIT 1`,
+    { ip, protocol, port: int(port) },
+  );
+  const raw = rows[0]?.scripts as string | null | undefined;
+  return raw ? (JSON.parse(raw) as { id: string; output: string }[]) : [];
+}

@@ -134,7 +134,9 @@ export async function processChunk(
   await job.updateProgress({ percent: 0, hostsFound: 0, chunk: d.chunk, chunks: d.chunks });
   const flush = async () => {
     if (batch.length === 0) return;
-    const c = await ingestHosts(graph, ctx, batch);
+    // lastSeen is when the batch was read from nmap, not when the chunk started: a long scan must
+    // not make the hosts it found look older than they are.
+    const c = await ingestHosts(graph, { ...ctx, at: new Date().toISOString() }, batch);
     counts.hosts += c.hosts;
     counts.assetsCreated += c.assetsCreated;
     counts.assetsUpdated += c.assetsUpdated;
