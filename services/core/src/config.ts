@@ -30,7 +30,10 @@ export const configSchema = z.object({
   ATLAS_STALENESS_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   ATLAS_ALERT_WEBHOOKS: z.string().optional(), // comma-separated URLs
   ATLAS_ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
-  ATLAS_MFA_REQUIRED_ROLES: z.string().default('security,admin'),
+  ATLAS_MFA_REQUIRED_ROLES: z
+    .string()
+    .regex(/^\s*(all|none|(viewer|analyst|security|admin)(\s*,\s*(viewer|analyst|security|admin))*)?\s*$/i, 'a comma list of viewer, analyst, security, admin; or all; or none')
+    .default('security,admin'),
   ATLAS_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(12),
   ATLAS_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   ATLAS_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../../services/core/src/auth/roles.js';
+import { AuthRepository } from '../../../services/core/src/graph/auth-repository.js';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
+import { login } from './session-helpers.js';
 
 // The only routes anyone may call without signing in. A new public route must be added here
 // on purpose, which makes it a reviewed decision.
@@ -32,7 +34,7 @@ describe('role matrix: every route in the served OpenAPI refuses anonymous calle
 
   it('finds the routes of every resource, including the security ones', () => {
     const keys = routes.map((r) => `${r.method} ${r.path}`);
-    expect(keys).toEqual(expect.arrayContaining(['GET /api/v1/assets', 'POST /api/v1/tokens', 'GET /api/v1/audit', 'PATCH /api/v1/users/{id}', 'POST /api/v1/imports/nmap']));
+    expect(keys).toEqual(expect.arrayContaining(['GET /api/v1/assets', 'POST /api/v1/tokens', 'GET /api/v1/audit', 'PATCH /api/v1/users/{id}', 'POST /api/v1/imports/nmap', 'GET /api/v1/settings/security']));
     expect(routes.length).toBeGreaterThan(15);
   });
 
@@ -62,6 +64,28 @@ describe('role matrix: every route in the served OpenAPI refuses anonymous calle
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(15);
+  });
+
+  it('a session restricted to MFA enrolment reaches only the enrolment routes', async () => {
+    await new AuthRepository(t.graph).createUser('matrix-admin', 'Matrix-Password-1', 'admin');
+    const s = await login(t.app, 'matrix-admin', 'Matrix-Password-1');
+    expect(s.res.json().mfaEnrollmentRequired).toBe(true);
+    const reachable: string[] = [];
+    for (const r of routes) {
+      // Logout is left out: it would end the session this walk uses.
+      if (r.role === 'public' || r.path === '/api/v1/auth/logout') continue;
+      const res = await t.app.inject({ method: r.method as 'GET', url: concrete(r.path), headers: { cookie: s.cookie } });
+      if (res.statusCode === 401) throw new Error(`${r.method} ${r.path}: the session ended`);
+      if (!(res.statusCode === 403 && res.json().error.code === 'MFA_ENROLMENT_REQUIRED')) reachable.push(`${r.method} ${r.path}`);
+    }
+    expect(reachable.sort()).toEqual(
+      ['GET /api/v1/auth/me', 'POST /api/v1/auth/mfa/confirm', 'POST /api/v1/auth/mfa/enroll', 'POST /api/v1/auth/password'].sort(),
+    );
+  });
+
+  it('the security settings in force are visible to admins', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/settings/security', headers: t.auth('admin') });
+    expect(res.json()).toMatchObject({ mfaRequiredRoles: ['security', 'admin'], loginMaxFailures: 5, lockoutSeconds: 900, tls: false, corsOrigin: null });
   });
 
   it('a garbage or revoked bearer token is anonymous', async () => {
