@@ -50,10 +50,11 @@ describe('NPRM gap rules', () => {
   });
 
   it('vendor BAAs: missing, expired (day granularity), current', () => {
-    expect(baaState({ id: 'v', name: 'v', baaSigned: false, baaExpires: null }, now)).toBe('missing');
-    expect(baaState({ id: 'v', name: 'v', baaSigned: true, baaExpires: '2026-12-03' }, now)).toBe('expired');
-    expect(baaState({ id: 'v', name: 'v', baaSigned: true, baaExpires: '2026-12-04' }, now)).toBe('current');
-    expect(gapsFor({ ...base, vendors: [{ id: 'v1', name: 'Cloud PACS', baaSigned: true, baaExpires: '2025-01-01' }, { id: 'v2', name: 'X', baaSigned: null, baaExpires: null }] }, now)).toEqual([
+    expect(baaState({ id: 'v', name: 'v', baaSigned: false, baaExpires: null, baaRequired: true }, now)).toBe('missing');
+    expect(baaState({ id: 'v', name: 'v', baaSigned: false, baaExpires: null, baaRequired: false }, now)).toBe('not-required');
+    expect(baaState({ id: 'v', name: 'v', baaSigned: true, baaExpires: '2026-12-03', baaRequired: true }, now)).toBe('expired');
+    expect(baaState({ id: 'v', name: 'v', baaSigned: true, baaExpires: '2026-12-04', baaRequired: true }, now)).toBe('current');
+    expect(gapsFor({ ...base, vendors: [{ id: 'v1', name: 'Cloud PACS', baaSigned: true, baaExpires: '2025-01-01', baaRequired: true }, { id: 'v2', name: 'X', baaSigned: null, baaExpires: null, baaRequired: true }, { id: 'v3', name: 'Parts supplier', baaSigned: false, baaExpires: null, baaRequired: false }] }, now)).toEqual([
       'VENDOR_BAA_MISSING',
       'VENDOR_BAA_EXPIRED',
     ]);

@@ -46,6 +46,8 @@ export interface VendorFacts {
   name: string;
   baaSigned: boolean | null;
   baaExpires: string | null;
+  /** A business associate, an AI service, or a vendor that receives ePHI: it needs a BAA. */
+  baaRequired: boolean;
 }
 
 export interface ComplianceFacts {
@@ -80,8 +82,8 @@ function olderThan(iso: string | null, ms: number, now: Date): boolean {
 }
 
 /** A BAA is current when signed and not past its expiry date (end of that day, UTC). */
-export function baaState(v: VendorFacts, now: Date): 'current' | 'missing' | 'expired' {
-  if (v.baaSigned !== true) return 'missing';
+export function baaState(v: VendorFacts, now: Date): 'current' | 'missing' | 'expired' | 'not-required' {
+  if (v.baaSigned !== true) return v.baaRequired ? 'missing' : 'not-required';
   if (v.baaExpires) {
     const t = Date.parse(v.baaExpires.length === 10 ? `${v.baaExpires}T23:59:59.999Z` : v.baaExpires);
     if (!Number.isNaN(t) && t < now.getTime()) return 'expired';

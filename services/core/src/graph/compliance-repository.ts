@@ -38,7 +38,9 @@ const VULN_PROFILES = ['service-version', 'healthcare', 'vuln', 'os'];
 const VULN_RUN = (r: string) =>
   `(${r}.profile IN $vulnProfiles OR coalesce(${r}.args, '') =~ '(?s).*(\\\\s-sV|\\\\s-A\\\\b|--script[= ]?\\\\S*vuln).*')`;
 
-const VENDOR_FACTS = (v: string) => `${v} {id: ${v}.id, name: coalesce(${v}.name, ${v}.id), baaSigned: ${v}.baaSigned, baaExpires: toString(${v}.baaExpires)}`;
+const VENDOR_FACTS = (v: string, required: string) =>
+  `${v} {id: ${v}.id, name: coalesce(${v}.name, ${v}.id), baaSigned: ${v}.baaSigned, baaExpires: toString(${v}.baaExpires), baaRequired: ${required}}`;
+const BA = (v: string) => `(coalesce(${v}.isBusinessAssociate, false) OR coalesce(${v}.isAiService, false))`;
 
 export class ComplianceRepository {
   constructor(private readonly graph: GraphClient) {}
@@ -48,8 +50,8 @@ export class ComplianceRepository {
       `MATCH (a:Asset) WHERE NOT a:Retired AND (coalesce(a.ephiRole, 'unknown') IN ['stores', 'processes', 'transmits'] OR EXISTS { (a)-[:EPHI_FLOW]-() })
        CALL (a) { OPTIONAL MATCH (a)-[:OWNED_BY]->(p:Person) RETURN head(collect(coalesce(p.name, p.email, p.id))) AS owner }
        CALL (a) { OPTIONAL MATCH (a)-[:LOCATED_AT]->(s:Site) RETURN head(collect(coalesce(s.name, s.id))) AS site }
-       CALL (a) { OPTIONAL MATCH (a)-[:SUPPLIED_BY]->(v:Vendor) RETURN collect(${VENDOR_FACTS('v')}) AS suppliers }
-       CALL (a) { OPTIONAL MATCH (a)-[:EPHI_FLOW]->(v:Vendor) RETURN collect(DISTINCT ${VENDOR_FACTS('v')}) AS flowVendors }
+       CALL (a) { OPTIONAL MATCH (a)-[:SUPPLIED_BY]->(v:Vendor) RETURN collect(${VENDOR_FACTS('v', BA('v'))}) AS suppliers }
+       CALL (a) { OPTIONAL MATCH (a)-[:EPHI_FLOW]->(v:Vendor) RETURN collect(DISTINCT ${VENDOR_FACTS('v', 'true')}) AS flowVendors }
        CALL (a) { OPTIONAL MATCH (a)-[f:EPHI_FLOW]-() WHERE f.encryptedInTransit = false RETURN count(f) AS unencrypted }
        CALL (a) {
          OPTIONAL MATCH (a)-[:OBSERVED_IN]->(r:ScanRun) WHERE ${VULN_RUN('r')}
@@ -78,7 +80,7 @@ export class ComplianceRepository {
        CALL (v) { OPTIONAL MATCH (v)-[f:EPHI_FLOW]-() WHERE f.encryptedInTransit = false RETURN count(f) AS unencrypted }
        RETURN {subjectType: 'vendor', id: v.id, name: coalesce(v.name, v.id), kind: 'vendor', ephiRole: null, vendorIdentified: true,
                version: null, ownerName: null, siteName: null, encryptionAtRest: null, encryptionInTransit: null, unencryptedFlows: unencrypted,
-               mfa: null, lastVulnScan: null, vendors: [${VENDOR_FACTS('v')}], isAi: coalesce(v.isAiService, false),
+               mfa: null, lastVulnScan: null, vendors: [${VENDOR_FACTS('v', 'true')}], isAi: coalesce(v.isAiService, false),
                aiBaaStatus: CASE WHEN coalesce(v.baaSigned, false) AND (v.baaExpires IS NULL OR v.baaExpires >= date()) THEN 'signed' ELSE 'not-signed' END,
                aiVendorTrainsOnData: v.trainsOnData, lastReviewedAt: null} AS f
        ORDER BY f.name, f.id`,

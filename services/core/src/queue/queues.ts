@@ -127,9 +127,12 @@ export class QueueHub {
     const q = this.queueOfJobId(id);
     if (!q) throw new NotFoundError('job', id);
     await this.assertAvailable();
+    // State first, then the job hash: read the other way round, a job finishing in between
+    // shows as completed without its result.
+    const state = await this.queue(q).getJobState(id);
     const job = await this.queue(q).getJob(id);
-    if (!job) throw new NotFoundError('job', id);
-    return toView(q, job, await job.getState());
+    if (!job || state === 'unknown') throw new NotFoundError('job', id);
+    return toView(q, job, state);
   }
 
   /** Marks a job cancelled. Waiting jobs are removed from the queue; active ones are told to stop. */
