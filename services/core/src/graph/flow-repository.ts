@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { AtlasError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { int, type GraphClient } from './neo4j-client.js';
 
 /**
@@ -103,27 +103,19 @@ export interface FlowListQuery {
   cursor?: string;
 }
 
-export function encodeConnectionId(sourceId: string, targetId: string, protocol: string | null, port: number | null): string {
-  return Buffer.from(JSON.stringify([sourceId, targetId, protocol, port])).toString('base64url');
+/**
+ * An observed connection is named by its relationship element id plus a digest of its endpoints,
+ * short enough for a URL path segment; the digest stops a reused element id (after a delete)
+ * from naming a different connection.
+ */
+export function connectionId(elementId: string, sourceId: string, targetId: string): string {
+  return `${elementId}.${createHash('sha256').update(`${sourceId}|${targetId}`).digest('hex').slice(0, 10)}`;
 }
 
-export function decodeConnectionId(id: string): [string, string, string | null, number | null] {
-  try {
-    const v = JSON.parse(Buffer.from(id, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(v) &&
-      v.length === 4 &&
-      typeof v[0] === 'string' &&
-      typeof v[1] === 'string' &&
-      (v[2] === null || typeof v[2] === 'string') &&
-      (v[3] === null || Number.isInteger(v[3]))
-    ) {
-      return v as [string, string, string | null, number | null];
-    }
-  } catch {
-    /* fall through */
-  }
-  throw new NotFoundError('connection', id);
+function parseConnectionId(id: string): { elementId: string; digest: string } {
+  const m = /^(\d{1,4}:[0-9a-f-]{36}:\d{1,19})\.([0-9a-f]{10})$/.exec(id);
+  if (!m) throw new NotFoundError('connection', id);
+  return { elementId: m[1]!, digest: m[2]! };
 }
 
 function offsetCursor(c: string | undefined): number {
@@ -171,8 +163,8 @@ export class FlowRepository {
       },
     );
     const r = rows[0]!;
-    if (!r.hasSource) throw new ValidationError('UNKNOWN_ENDPOINT', `source ${input.source.type} ${input.source.id} does not exist`, { field: 'body.source.id' });
-    if (!r.hasTarget) throw new ValidationError('UNKNOWN_ENDPOINT', `target ${input.target.type} ${input.target.id} does not exist`, { field: 'body.target.id' });
+    if (!r.hasSource) throw new AtlasError('UNKNOWN_ENDPOINT', `source ${input.source.type} ${input.source.id} does not exist`, { status: 404, details: { field: 'body.source.id', id: input.source.id } });
+    if (!r.hasTarget) throw new AtlasError('UNKNOWN_ENDPOINT', `target ${input.target.type} ${input.target.id} does not exist`, { status: 404, details: { field: 'body.target.id', id: input.target.id } });
     return r.flow as FlowView;
   }
 
@@ -197,7 +189,6 @@ export class FlowRepository {
       where.push(q.encrypted ? 'f.encryptedInTransit = true' : 'coalesce(f.encryptedInTransit, false) = false');
     }
     if (q.cursor) {
-      if (!/^[A-Za-z0-9-]{1,64}$/.test(q.cursor)) throw new ValidationError('INVALID_CURSOR', 'cursor is not one this API issued', { field: 'querystring.cursor' });
       where.push('f.id > $after');
       params.after = q.cursor;
     }
@@ -238,7 +229,7 @@ export class FlowRepository {
        WITH x, c, y ORDER BY x.id, y.id, c.protocol, c.port SKIP $skip LIMIT $limit
        OPTIONAL MATCH (x)-[f:EPHI_FLOW]->(y) WHERE f.connectionId IS NOT NULL
        WITH x, c, y, collect(f) AS fs
-       RETURN ${ENDPOINT_PROJECTION('x')} AS source, ${ENDPOINT_PROJECTION('y')} AS target,
+       RETURN elementId(c) AS eid, ${ENDPOINT_PROJECTION('x')} AS source, ${ENDPOINT_PROJECTION('y')} AS target,
               c.protocol AS protocol, c.port AS port, c.bytes AS bytes, c.packets AS packets, c.source AS observedBy,
               c.firstSeen AS firstSeen, c.lastSeen AS lastSeen, [f IN fs | f.connectionId + '|' + f.id] AS promoted`,
       { eid: q.endpointId ?? null, skip: int(skip), limit: int(q.limit + 1) },
@@ -248,7 +239,7 @@ export class FlowRepository {
       const target = r.target as EndpointView;
       const protocol = (r.protocol as string | null) ?? null;
       const port = typeof r.port === 'number' ? r.port : null;
-      const id = encodeConnectionId(source.id, target.id, protocol, port);
+      const id = connectionId(r.eid as string, source.id, target.id);
       const promoted = (r.promoted as string[]).find((p) => p.startsWith(`${id}|`));
       return {
         id,
@@ -269,24 +260,26 @@ export class FlowRepository {
 
   /** Turns an observed connection into an asserted ePHI flow; a person vouches for it. */
   async promote(
-    connectionId: string,
+    id: string,
     input: { dataCategories: DataCategory[]; encryptedInTransit?: boolean | null; purpose?: string | null },
     actor: string | null,
   ): Promise<FlowView> {
-    const [sid, tid, protocol, port] = decodeConnectionId(connectionId);
+    const { elementId } = parseConnectionId(id);
     const rows = await this.graph.read(
-      `CALL () { ${endpointById('x', '$sid')} }
-       CALL () { ${endpointById('y', '$tid')} }
-       MATCH (x)-[c:CONNECTS_TO]->(y)
-       WHERE coalesce(c.protocol, '') = coalesce($protocol, '') AND coalesce(c.port, -1) = coalesce($port, -1)
+      `MATCH (x)-[c:CONNECTS_TO]->(y) WHERE elementId(c) = $eid
        OPTIONAL MATCH (x)-[f:EPHI_FLOW {connectionId: $cid}]->(y)
-       RETURN CASE WHEN x:Vendor THEN 'vendor' ELSE 'asset' END AS st, CASE WHEN y:Vendor THEN 'vendor' ELSE 'asset' END AS tt, f.id AS existing
+       RETURN x.id AS sid, y.id AS tid, CASE WHEN x:Vendor THEN 'vendor' ELSE 'asset' END AS st, CASE WHEN y:Vendor THEN 'vendor' ELSE 'asset' END AS tt,
+              c.protocol AS protocol, c.port AS port, f.id AS existing
        LIMIT 1`,
-      { sid, tid, protocol, port: port === null ? null : int(port), cid: connectionId },
+      { eid: elementId, cid: id },
     );
     const r = rows[0];
-    if (!r) throw new NotFoundError('connection', connectionId);
+    if (!r || connectionId(elementId, r.sid as string, r.tid as string) !== id) throw new NotFoundError('connection', id);
     if (r.existing) throw new ConflictError('ALREADY_PROMOTED', `this connection is already the ePHI flow ${String(r.existing)}`, { flowId: r.existing });
+    const sid = r.sid as string;
+    const tid = r.tid as string;
+    const protocol = (r.protocol as string | null) ?? null;
+    const port = typeof r.port === 'number' ? r.port : null;
     return this.create(
       {
         source: { type: r.st as EndpointType, id: sid },
@@ -298,7 +291,7 @@ export class FlowRepository {
         purpose: input.purpose ?? null,
       },
       actor,
-      { connectionId },
+      { connectionId: id },
     );
   }
 }

@@ -161,7 +161,7 @@ export class MapRepository {
 
   /** The members of one group; above the budget, sub-groups by kind. */
   async group(groupId: string, maxElements = DEFAULT_MAX_ELEMENTS): Promise<MapView> {
-    const m = /^(subnet|site|vendor|kind):(.{1,200})$/.exec(groupId);
+    const m = /^(subnet|site|vendor|kind):(.+)$/.exec(groupId);
     if (!m) throw new ValidationError('INVALID_GROUP', 'groupId must look like subnet:<cidr>, site:<id>, vendor:<id> or kind:<kind>', { field: 'params.groupId' });
     const groupBy = m[1] as GroupBy;
     const totalAssets = await this.totalAssets();
@@ -170,12 +170,13 @@ export class MapRepository {
        WITH a ORDER BY a.name, a.id
        WITH collect(a) AS members
        RETURN size(members) AS total, [m IN members[0..$cap] | ${ASSET_NODE('m')}] AS nodes`,
-      { gid: groupId, cap: int(maxElements) },
+      { gid: groupId, cap: int(Math.floor(maxElements / 3)) },
     );
     const total = Number(members[0]?.total ?? 0);
     const vendorGroup = groupBy === 'vendor' ? await this.graph.read(`MATCH (v:Vendor {id: $id}) RETURN ${VENDOR_NODE('v')} AS node`, { id: m[2] }) : [];
     if (total === 0 && vendorGroup.length === 0) throw new NotFoundError('group', groupId);
-    const nodesBudget = Math.floor(maxElements / 2);
+    // Members may take a third of the budget; edges and neighbouring groups need the rest.
+    const nodesBudget = Math.floor(maxElements / 3);
     if (total > nodesBudget) return this.groupByKind(groupBy, groupId, maxElements, totalAssets, total);
 
     const nodes: MapNode[] = (members[0]!.nodes as MapNode['data'][]).map((d) => ({ data: { ...d, parent: groupId } }));
@@ -344,11 +345,11 @@ export class MapRepository {
       const s = kindOf(e.data.source);
       const t = kindOf(e.data.target);
       const key = `${s}>${t}`;
-      const a = agg.get(key) ?? { id: key, source: s, target: t, type: 'ephi-flows', count: 0, unencrypted: 0, uncovered: 0, toAi: 0 };
+      const a = agg.get(key) ?? { id: key, source: s, target: t, type: 'ephi-flows', count: 0, unencryptedCount: 0, uncoveredCount: 0, toAiCount: 0 };
       a.count = (a.count ?? 0) + 1;
-      if (e.data.encryptedInTransit !== true) a.unencrypted = Number(a.unencrypted) + 1;
-      if (e.data.baaCovered === false) a.uncovered = Number(a.uncovered) + 1;
-      if (e.data.toAi) a.toAi = Number(a.toAi) + 1;
+      if (e.data.encryptedInTransit !== true) a.unencryptedCount = Number(a.unencryptedCount) + 1;
+      if (e.data.baaCovered === false) a.uncoveredCount = Number(a.uncoveredCount) + 1;
+      if (e.data.toAi) a.toAiCount = Number(a.toAiCount) + 1;
       agg.set(key, a);
     }
     return capEdges(

@@ -24,9 +24,17 @@ export default fp(
         security: [{ bearer: [] }, { session: [] }],
       },
       transform: jsonSchemaTransform,
+      // A 204 has no body; zod's z.null() would otherwise document one as application/json.
+      transformObject: (doc) => withoutNoContentBodies((doc as unknown as { openapiObject: Record<string, unknown> }).openapiObject),
     });
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { role: 'public' } }, async () => app.swagger());
   },
   { name: 'swagger' },
 );
+
+function withoutNoContentBodies<T extends Record<string, unknown>>(doc: T): T {
+  const paths = (doc.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, { content?: unknown }> }>>;
+  for (const ops of Object.values(paths)) for (const op of Object.values(ops)) if (op?.responses?.['204']) delete op.responses['204'].content;
+  return doc;
+}

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FlowRepository } from '../../../../../../core/src/graph/flow-repository.js';
-import { errors } from '../../../../schemas.js';
+import { ErrorSchema, errors } from '../../../../schemas.js';
 import { EndpointViewSchema, FlowFields, FlowSchema } from '../flows/index.js';
 
 const ConnectionSchema = z.object({
@@ -31,9 +31,9 @@ const route: FastifyPluginAsyncZod = async (app) => {
         querystring: z.object({
           endpointId: z.string().min(1).max(64).optional().describe('only connections from or to this asset or vendor'),
           limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().max(16).optional(),
+          cursor: z.string().regex(/^o\d{1,9}$/, 'a cursor from a previous page').optional(),
         }),
-        response: { 200: z.object({ items: z.array(ConnectionSchema), nextCursor: z.string().nullable() }), ...errors },
+        response: { 200: z.object({ items: z.array(ConnectionSchema), nextCursor: z.string().nullable() }), ...errors, 414: ErrorSchema },
       },
     },
     async (req) => flows.listConnections(req.query),
@@ -46,9 +46,9 @@ const route: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['flows'],
         summary: 'Promote an observed connection to an asserted ePHI flow',
-        params: z.object({ id: z.string().min(1).max(1024) }),
+        params: z.object({ id: z.string().max(96).regex(/^\d{1,4}:[0-9a-f-]{36}:\d{1,19}\.[0-9a-f]{10}$/, 'a connection id from GET /connections') }),
         body: FlowFields.pick({ dataCategories: true, encryptedInTransit: true, purpose: true }).strict(),
-        response: { 201: FlowSchema, ...errors },
+        response: { 201: FlowSchema, ...errors, 414: ErrorSchema },
       },
     },
     async (req, reply) => reply.code(201).send(await flows.promote(req.params.id, req.body, req.principal?.name ?? null)),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DATA_CATEGORIES, ENDPOINT_TYPES, FlowRepository } from '../../../../../../core/src/graph/flow-repository.js';
-import { errors } from '../../../../schemas.js';
+import { ErrorSchema, errors } from '../../../../schemas.js';
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Id = z.string().min(1).max(64);
@@ -27,7 +27,7 @@ export const FlowSchema = z.object({
 
 export const FlowFields = z.object({
   dataCategories: z.array(z.enum(DATA_CATEGORIES)).min(1).max(DATA_CATEGORIES.length).describe('controlled list of ePHI data categories'),
-  protocol: z.string().trim().min(1).max(32).regex(/^[A-Za-z0-9._/+-]+$/, 'letters, digits and . _ / + -').nullable().optional().describe('e.g. DICOM, HL7-MLLP, HTTPS, FHIR, SFTP'),
+  protocol: z.string().min(1).max(32).regex(/^[A-Za-z0-9._/+-]+$/, 'letters, digits and . _ / + -').nullable().optional().describe('e.g. DICOM, HL7-MLLP, HTTPS, FHIR, SFTP'),
   port: z.number().int().min(1).max(65535).nullable().optional(),
   encryptedInTransit: z.boolean().nullable().optional().describe('null when unknown'),
   purpose: z.string().max(500).nullable().optional(),
@@ -46,7 +46,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         tags: ['flows'],
         summary: 'Assert an ePHI flow between two endpoints (assets or vendors)',
         body: FlowFields.extend({ source: EndpointRef, target: EndpointRef }).strict(),
-        response: { 201: FlowSchema, ...errors },
+        response: { 201: FlowSchema, ...errors, 414: ErrorSchema },
       },
     },
     async (req, reply) => reply.code(201).send(await flows.create(req.body, req.principal?.name ?? null)),
@@ -66,7 +66,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
           limit: z.coerce.number().int().min(1).max(500).default(100),
           cursor: z.string().max(64).optional(),
         }),
-        response: { 200: z.object({ items: z.array(FlowSchema), nextCursor: z.string().nullable() }), ...errors },
+        response: { 200: z.object({ items: z.array(FlowSchema), nextCursor: z.string().nullable() }), ...errors, 414: ErrorSchema },
       },
     },
     async (req) => flows.list(req.query),
@@ -74,7 +74,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/flows/:id',
-    { config: { role: 'viewer' }, schema: { tags: ['flows'], summary: 'One ePHI flow', params: Params, response: { 200: FlowSchema, ...errors } } },
+    { config: { role: 'viewer' }, schema: { tags: ['flows'], summary: 'One ePHI flow', params: Params, response: { 200: FlowSchema, ...errors, 414: ErrorSchema } } },
     async (req) => flows.get(req.params.id),
   );
 
@@ -87,7 +87,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change the data categories, protocol, port, encryption or purpose of a flow',
         params: Params,
         body: FlowFields.partial().strict(),
-        response: { 200: FlowSchema, ...errors },
+        response: { 200: FlowSchema, ...errors, 414: ErrorSchema },
       },
     },
     async (req) => flows.update(req.params.id, req.body),
@@ -95,7 +95,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '/flows/:id',
-    { config: { role: 'security' }, schema: { tags: ['flows'], summary: 'Delete an ePHI flow', params: Params, response: { 204: z.null(), ...errors } } },
+    { config: { role: 'security' }, schema: { tags: ['flows'], summary: 'Delete an ePHI flow', params: Params, response: { 204: z.null(), ...errors, 414: ErrorSchema } } },
     async (req, reply) => {
       await flows.delete(req.params.id);
       return reply.code(204).send(null);

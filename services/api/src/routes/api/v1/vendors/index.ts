@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BAA_STATUSES, VendorRepository } from '../../../../../../core/src/graph/vendor-repository.js';
-import { errors } from '../../../../schemas.js';
+import { ErrorSchema, errors } from '../../../../schemas.js';
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Params = z.object({ id: z.string().min(1).max(64) });
@@ -18,7 +18,7 @@ export const IsoDate = z
 const Domain = z.string().min(1).max(253).regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'a domain name such as example.com');
 
 const VendorFields = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: z.string().min(1).max(200),
   isBusinessAssociate: z.boolean().optional(),
   baaSigned: z.boolean().optional(),
   baaEffective: IsoDate.nullable().optional(),
@@ -57,7 +57,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/vendors',
     {
       config: { role: 'security' },
-      schema: { tags: ['vendors'], summary: 'Create a vendor or business associate', body: VendorFields.strict(), response: { 201: VendorSchema, ...errors } },
+      schema: { tags: ['vendors'], summary: 'Create a vendor or business associate', body: VendorFields.strict(), response: { 201: VendorSchema, ...errors, 414: ErrorSchema } },
     },
     async (req, reply) => reply.code(201).send(await vendors.create(req.body)),
   );
@@ -74,9 +74,9 @@ const route: FastifyPluginAsyncZod = async (app) => {
           baaStatus: z.enum(BAA_STATUSES).optional(),
           ai: boolParam.optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().max(600).optional(),
+          cursor: z.string().max(600).regex(/^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/, 'a cursor from a previous page').optional(),
         }),
-        response: { 200: z.object({ items: z.array(VendorSchema), nextCursor: z.string().nullable() }), ...errors },
+        response: { 200: z.object({ items: z.array(VendorSchema), nextCursor: z.string().nullable() }), ...errors, 414: ErrorSchema },
       },
     },
     async (req) => vendors.list(req.query),
@@ -84,7 +84,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/vendors/:id',
-    { config: { role: 'viewer' }, schema: { tags: ['vendors'], summary: 'One vendor with its BAA status', params: Params, response: { 200: VendorSchema, ...errors } } },
+    { config: { role: 'viewer' }, schema: { tags: ['vendors'], summary: 'One vendor with its BAA status', params: Params, response: { 200: VendorSchema, ...errors, 414: ErrorSchema } } },
     async (req) => vendors.get(req.params.id),
   );
 
@@ -92,7 +92,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/vendors/:id',
     {
       config: { role: 'security' },
-      schema: { tags: ['vendors'], summary: 'Change a vendor (BAA dates are checked against the stored ones)', params: Params, body: VendorFields.partial().strict(), response: { 200: VendorSchema, ...errors } },
+      schema: { tags: ['vendors'], summary: 'Change a vendor (BAA dates are checked against the stored ones)', params: Params, body: VendorFields.partial().strict(), response: { 200: VendorSchema, ...errors, 414: ErrorSchema } },
     },
     async (req) => vendors.update(req.params.id, req.body),
   );
@@ -101,7 +101,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/vendors/:id',
     {
       config: { role: 'security' },
-      schema: { tags: ['vendors'], summary: 'Delete a vendor that supplies no assets and has no flows', params: Params, response: { 204: z.null(), ...errors } },
+      schema: { tags: ['vendors'], summary: 'Delete a vendor that supplies no assets and has no flows', params: Params, response: { 204: z.null(), ...errors, 414: ErrorSchema } },
     },
     async (req, reply) => {
       await vendors.delete(req.params.id);
