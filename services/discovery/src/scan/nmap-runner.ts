@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { AtlasError, ValidationError } from '../../../core/src/errors.js';
 import { isSafeSpec } from '../../../core/src/domain/scope.js';
 import { parseNmapXml } from '../nmap/nmap-xml-parser.js';
@@ -64,6 +66,24 @@ export async function killAllNmap(graceMs = 2_000): Promise<void> {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
 
+/** Finds the binary on PATH (or checks an explicit path); null when it is missing or not executable. */
+export function resolveBinary(bin: string): string | null {
+  const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, bin));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return isAbsolute(c) ? c : join(process.cwd(), c);
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+// On Linux, setpriv asks the kernel to SIGKILL nmap if the worker dies (even by SIGKILL), so a
+// crashed worker never leaves a scan running; it execs nmap, so the pid stays the same.
+const SETPRIV = process.platform === 'linux' && existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
+
 export function buildNmapArgv(profile: ProfileId, family: 4 | 6, privileged: boolean): string[] {
   return profileArgv(profile, { privileged, family });
 }
@@ -76,7 +96,11 @@ export async function runNmap(opts: NmapRunOptions): Promise<NmapRunResult> {
   const privileged = opts.privileged ?? process.getuid?.() === 0;
   const argv = buildNmapArgv(opts.profile, opts.family, privileged);
   const bin = opts.nmapPath ?? 'nmap';
-  const child = spawn(bin, argv, { shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
+  const path = resolveBinary(bin);
+  if (!path) throw new NmapError('NMAP_NOT_FOUND', `nmap is not installed or not executable (${bin})`, { path: bin });
+  const child = SETPRIV
+    ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...argv], { shell: false, stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(path, argv, { shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
   try {
     await once(child, 'spawn');
   } catch (err) {
