@@ -31,7 +31,7 @@ describe('compliance on the demo network', () => {
   beforeAll(async () => {
     t = await buildTestApp();
     await seedDemo(t.graph);
-    ids = await assetIdsByHostname(t.graph, ['pacs01', 'ehr-db01', 'ai-infer01', 'ct-scanner01', 'infusion-pump01', 'jupyter01', 'ws-ward1']);
+    ids = await assetIdsByHostname(t.graph, ['pacs01', 'ehr-db01', 'ai-infer01', 'ct-scanner01', 'infusion-pump01', 'jupyter01', 'ws-ward1', 'ws-ward4']);
   });
   afterAll(async () => {
     await t.close();
@@ -45,6 +45,16 @@ describe('compliance on the demo network', () => {
     expect(pacs.find((s: { ruleId: string }) => s.ruleId === 'ephi.pacs-product').state).toBe('confirmed');
     const jupyter = (await t.app.inject({ method: 'GET', url: `/api/v1/suggestions?assetId=${ids.jupyter01}`, headers: t.auth('viewer') })).json().items;
     expect(jupyter).toEqual([expect.objectContaining({ ruleId: 'ai.jupyter', type: 'ai-system', state: 'open' })]);
+  });
+
+  it('the demo flow logs show a ward workstation talking to a public AI API: a shadow-AI alert', async () => {
+    const alerts = await listAlerts(t.graph, { limit: 500 });
+    const shadow = alerts.filter((a) => a.dedupeKey.startsWith('shadow-ai:'));
+    expect(shadow.map((a) => a.dedupeKey)).toEqual([`shadow-ai:${ids['ws-ward4']}:openai`]);
+    expect(shadow[0]!.message).toBe('ws-ward4.demo.example connects to api.openai.com (OpenAI), an AI service; confirm whether ePHI is sent and whether a BAA covers it');
+    // The EHR's flow to the AI scribe vendor without a BAA is an alert too.
+    const scribe = alerts.find((a) => a.dedupeKey === 'ephi-ai-no-baa:demo-flow-ehr-scribeai');
+    expect(scribe).toMatchObject({ state: 'open', severity: 'high', message: 'ePHI flows from ehr-app01.demo.example to the AI service ScribeAI without a current BAA' });
   });
 
   it('the gap report lists the right gaps for the demo assets', async () => {
@@ -73,6 +83,18 @@ describe('compliance on the demo network', () => {
     expect(r.totals.subjects).toBe(r.rows.length);
     expect(Object.values(r.totals.byGap).reduce((a, b) => a + b, 0)).toBe(r.totals.gaps);
     expect(r.rows.reduce((n, x) => n + x.gaps.length, 0)).toBe(r.totals.gaps);
+  });
+
+  it('ePHI-exposed: the ward workstations reach the PACS and the EHR application in one hop', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/compliance/exposed?k=1', headers: t.auth('analyst') });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    const ws1 = body.items.find((x: { id: string }) => x.id === ids['ws-ward1']);
+    expect(ws1).toMatchObject({ hops: 1 });
+    expect(ws1.stores.map((s: { name: string }) => s.name).sort()).toEqual(['ehr-app01.demo.example', 'pacs01.demo.example']);
+    expect(body.items.filter((x: { name: string }) => x.name.startsWith('ws-ward'))).toHaveLength(6);
+    expect(body.bounds).toEqual({ maxHops: 1, maxResults: 200, truncated: false });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/compliance/exposed?k=9', headers: t.auth('analyst') })).statusCode).toBe(400);
   });
 
   it('filters, CSV and XLSX exports carry the same rows', async () => {

@@ -1,4 +1,6 @@
 import { AiSystemRepository } from '../../../core/src/graph/ai-system-repository.js';
+import { FlowRepository, mergeConnections } from '../../../core/src/graph/flow-repository.js';
+import { VendorRepository } from '../../../core/src/graph/vendor-repository.js';
 import { assetIdsByHostname, setAssertedComplianceFields } from '../../../core/src/graph/compliance-repository.js';
 import type { GraphClient } from '../../../core/src/graph/neo4j-client.js';
 import { ReviewRepository } from '../../../core/src/graph/review-repository.js';
@@ -12,10 +14,20 @@ import { evaluateClassification } from '../../../discovery/src/workers/classific
  * asserted values are simply set again. Nothing is probed (the demo addresses are data only).
  */
 const DAY = 24 * 3600 * 1000;
+const DEMO_CHATBOT = 'demo-vendor-openai';
 
 export async function seed(graph: GraphClient): Promise<void> {
+  const ids = await assetIdsByHostname(graph, ['pacs01', 'ehr-db01', 'ai-infer01', 'ws-ward4']);
+  // Shadow AI: a ward workstation talks to a public chatbot API that nobody registered.
+  if (ids['ws-ward4']) {
+    const vendors = new VendorRepository(graph);
+    const openai = await vendors.get(DEMO_CHATBOT).catch(() => vendors.create({ name: 'OpenAI', isAiService: true, domains: ['api.openai.com'], notes: 'Seen in flow logs only (demo)' }, { id: DEMO_CHATBOT, demo: true }));
+    const seen = await new FlowRepository(graph).listConnections({ endpointId: ids['ws-ward4'], limit: 100 });
+    if (!seen.items.some((c) => c.target.id === openai.id)) {
+      await mergeConnections(graph, [{ sourceId: ids['ws-ward4'], targetId: openai.id, protocol: 'tcp', port: 443, bytes: 48_213, packets: 96, source: 'demo', at: new Date().toISOString() }]);
+    }
+  }
   await evaluateClassification(graph, { scope: '', enabled: false });
-  const ids = await assetIdsByHostname(graph, ['pacs01', 'ehr-db01', 'ai-infer01']);
   const now = Date.now();
   const suggestions = new SuggestionRepository(graph);
 
