@@ -124,6 +124,13 @@ describe('tamper-evident audit log', () => {
     expect(lines[0]).toMatch(/^seq,at,actorKind,/);
     expect(lines.length).toBeGreaterThan(all.length); // header + every entry (+ the first export's own entry)
     expect((await entries('&action=audit.export')).length).toBe(2);
+    // Inventory exports and file downloads of reports are audited without the route asking.
+    await t.app.inject({ method: 'GET', url: '/api/v1/exports/inventory?format=csv', headers: t.auth('analyst') });
+    await t.app.inject({ method: 'GET', url: '/api/v1/compliance/gaps?format=csv', headers: t.auth('analyst') });
+    await t.app.inject({ method: 'GET', url: '/api/v1/compliance/gaps', headers: t.auth('analyst') });
+    const reads = await entries('&actor=test-analyst');
+    expect(reads.map((e) => e.route)).toEqual(['/api/v1/compliance/gaps', '/api/v1/exports/inventory']); // not the JSON view of the gaps
+    expect(reads.every((e) => JSON.parse(e.detail!).query?.format === 'csv' || JSON.parse(e.detail!).format === 'csv')).toBe(true);
   });
 
   it('tampering with one entry is reported at exactly that entry, by the API and by `atlas audit verify`', async () => {

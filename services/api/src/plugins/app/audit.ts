@@ -29,9 +29,13 @@ declare module 'fastify' {
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Reads that are audited even when the route does not ask: exports of inventory and evidence. */
-function isAuditedRead(route: string): boolean {
-  return route.includes('/exports/') || route.endsWith('/export');
+/**
+ * Reads that are audited even when the route does not ask: exports of inventory and evidence,
+ * recognised by their path (/exports/…, …/export) or by asking for a file (?format=csv, xlsx…).
+ */
+function isAuditedRead(route: string, query: unknown): boolean {
+  const format = query && typeof query === 'object' ? (query as { format?: unknown }).format : undefined;
+  return route.includes('/exports/') || route.endsWith('/export') || (typeof format === 'string' && format !== 'json');
 }
 
 /**
@@ -56,7 +60,7 @@ export default fp(
       const route = req.routeOptions.url;
       if (!route || !route.startsWith('/api/')) return payload;
       const mutation = !READ_METHODS.has(req.method);
-      if (!mutation && !req.auditDetail && !isAuditedRead(route)) return payload;
+      if (!mutation && !req.auditDetail && !isAuditedRead(route, req.query)) return payload;
       const d = req.auditDetail ?? {};
       const who = d.actor ?? req.principal;
       const entry: AuditInput = {
