@@ -10,6 +10,7 @@ import type { NmapHost } from '../nmap/nmap-types.js';
 import { parseNmapXml } from '../nmap/nmap-xml-parser.js';
 import { removeUpload } from '../imports/upload-store.js';
 import type { NmapImportJobData } from '../imports/nmap-import.js';
+import { processFlowImport, type FlowImportJobData } from '../imports/flow-import.js';
 
 /** Hosts per UNWIND batch; see BENCHMARKS.md for how the size was chosen. */
 export const INGEST_BATCH = 500;
@@ -23,11 +24,12 @@ export interface ImportResult extends IngestCounts {
 }
 
 export function startImportWorker(queues: QueueHub, graph: GraphClient, concurrency = 1) {
-  return queues.startWorker<NmapImportJobData, ImportResult>(
+  return queues.startWorker<NmapImportJobData | FlowImportJobData, unknown>(
     'import',
     async (job) => {
       try {
-        return await processNmapImport(job, graph);
+        if (job.name === 'zeek') return await processFlowImport(job as Job<FlowImportJobData>, graph);
+        return await processNmapImport(job as Job<NmapImportJobData>, graph);
       } catch (err) {
         // Bad input never gets better on retry: fail the job for good with its stable code.
         if (err instanceof AtlasError && err.status < 500) throw new UnrecoverableError(`${err.code}: ${err.message}`);

@@ -1,13 +1,46 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { acceptNmapUpload } from '../../../../../../discovery/src/imports/nmap-import.js';
+import { acceptFlowUpload } from '../../../../../../discovery/src/imports/flow-import.js';
+import { AtlasError } from '../../../../../../core/src/errors.js';
 import { errors } from '../../../../schemas.js';
+
+/** The body as the raw upload stream; any other content type (JSON, forms) is a 415 naming the ones accepted. */
+function uploadStream(body: unknown, contentType: string | undefined, accepted: string[]): NodeJS.ReadableStream {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!accepted.includes(type) || !body || typeof (body as NodeJS.ReadableStream).pipe !== 'function') {
+    throw new AtlasError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be one of ${accepted.join(', ')} (got ${type || 'none'})`, { status: 415, details: { field: 'content-type' } });
+  }
+  return body as NodeJS.ReadableStream;
+}
 
 const MAX_UPLOAD = 1024 * 1024 * 1024; // a /16 scan with versions is hundreds of MB
 
 const route: FastifyPluginAsyncZod = async (app) => {
   // Uploads are streamed to disk, never buffered whole in memory.
   app.addContentTypeParser(['application/xml', 'text/xml'], { bodyLimit: MAX_UPLOAD }, (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser(['text/plain', 'text/csv', 'application/x-ndjson'], { bodyLimit: MAX_UPLOAD }, (_req, payload, done) => done(null, payload));
+
+  app.post(
+    '/imports/zeek',
+    {
+      bodyLimit: MAX_UPLOAD,
+      config: { role: 'security' },
+      schema: {
+        tags: ['imports'],
+        summary: 'Import a flow log (Zeek conn.log as TSV or JSON lines, or a flow CSV; Content-Type: text/plain); returns the job',
+        description:
+          'Formats are told apart by the first line: `#` (Zeek TSV with #fields), `{` (Zeek JSON lines), otherwise a CSV with the header `src,dst,dst_port,proto,bytes,packets,first_seen,last_seen` (times as epoch seconds or ISO-8601). Every line is checked before the job is queued: a bad line is a 400 FLOW_LOG_INVALID naming the line and field. The job adds CONNECTS_TO edges (bytes, packets, flows, first/last seen) per source, destination, protocol and port; unknown endpoints become assets.',
+        querystring: z.object({ filename: z.string().max(255).optional() }),
+        response: { 202: z.object({ jobId: z.string() }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const body = uploadStream(req.body, req.headers['content-type'], ['text/plain', 'text/csv', 'application/x-ndjson']);
+      const jobId = await acceptFlowUpload(app.queues, app.config.ATLAS_DATA_DIR, body, { filename: req.query.filename, requestedBy: req.principal?.name });
+      return reply.code(202).send({ jobId });
+    },
+  );
 
   app.post(
     '/imports/nmap',
@@ -24,7 +57,8 @@ const route: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const jobId = await acceptNmapUpload(app.queues, app.config.ATLAS_DATA_DIR, req.body as NodeJS.ReadableStream, {
+      const body = uploadStream(req.body, req.headers['content-type'], ['application/xml', 'text/xml']);
+      const jobId = await acceptNmapUpload(app.queues, app.config.ATLAS_DATA_DIR, body, {
         filename: req.query.filename,
         requestedBy: req.principal?.name,
       });
