@@ -20,11 +20,13 @@ import { renderAdmin } from './views/admin.js';
 const app = document.getElementById('app')!;
 const graphEl = h('div', { class: 'cy' });
 let canvas: GraphCanvas | null = null;
-function graph(): GraphCanvas {
+/** Moves the one canvas into a view's host element; Cytoscape is created there, once, on first use. */
+function attachGraph(host: HTMLElement): GraphCanvas {
+  host.append(graphEl);
   if (!canvas) {
     canvas = new GraphCanvas(graphEl);
     (window as unknown as { __atlas: { cy: unknown } }).__atlas = { cy: canvas.cy };
-  }
+  } else canvas.resize();
   return canvas;
 }
 (window as unknown as { __atlas: Record<string, unknown> }).__atlas = { cy: null };
@@ -68,20 +70,28 @@ async function route(): Promise<void> {
   params.delete('asset');
   const key = `${r.view}?${params.toString()}`;
   document.querySelectorAll('nav a').forEach((a) => a.toggleAttribute('aria-current', (a as HTMLElement).dataset.view === r.view));
-  if (asset) void openAssetPanel(asset);
-  if (key === lastKey) return;
+  if (session.me.mfaEnrollmentRequired) {
+    lastKey = '';
+    renderAccount(view, session.me, (me) => signedIn(me));
+    return;
+  }
+  if (key === lastKey) {
+    if (asset && asset !== panelHost().dataset.asset) void openAssetPanel(asset);
+    return;
+  }
   lastKey = key;
-  if (!asset) closeAssetPanel();
+  if (asset) void openAssetPanel(asset);
+  else closeAssetPanel();
   try {
     switch (r.view) {
       case 'map':
-        await renderMap(view, graph(), r);
+        await renderMap(view, attachGraph, r);
         break;
       case 'flows':
-        await renderFlows(view, graph());
+        await renderFlows(view, attachGraph);
         break;
       case 'reach':
-        await renderReach(view, graph(), r);
+        await renderReach(view, attachGraph, r);
         break;
       case 'inventory':
         await renderInventory(view, r);

@@ -1,7 +1,7 @@
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from 'cytoscape';
 import fcose from 'cytoscape-fcose';
 import { groupedGridLayout, type LayoutInput, type Positions } from './grouped-grid.js';
-import { displayLabel, stylesheet } from './styles.js';
+import { displayLabel, flowClass, stylesheet } from './styles.js';
 
 cytoscape.use(fcose);
 
@@ -28,6 +28,7 @@ export class GraphCanvas {
     this.cy = cytoscape({
       container,
       style: stylesheet(),
+      layout: { name: 'preset' },
       minZoom: 0.03,
       maxZoom: 4,
       wheelSensitivity: 0.4,
@@ -40,7 +41,11 @@ export class GraphCanvas {
   /** Fill in the label text from the data (badges included) before elements reach Cytoscape. */
   private prepare(els: ElementDefinition[]): ElementDefinition[] {
     for (const e of els) {
-      if (e.group === 'edges' || (e.data.source !== undefined && e.data.target !== undefined)) continue;
+      if (e.group === 'edges' || (e.data.source !== undefined && e.data.target !== undefined)) {
+        const c = flowClass(e.data as Record<string, unknown>);
+        if (c) e.classes = c;
+        continue;
+      }
       const d = e.data as Record<string, unknown>;
       d.display = displayLabel(d);
       if (d.type === 'group') d.size = Math.round(50 + Math.min(110, Math.sqrt(Number(d.count ?? 1)) * 9));

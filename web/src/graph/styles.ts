@@ -196,7 +196,9 @@ export function stylesheet(): StylesheetJson {
 /** The text drawn under a node; badges are text so they survive PNG export and colour-blindness. */
 export function displayLabel(d: { label?: string; isAi?: boolean; alertCount?: number; type?: string; count?: number; ephiCount?: number; aiCount?: number; staleCount?: number }): string {
   if (d.type === 'group') {
-    const t = [`${d.count ?? 0} assets`];
+    // An outside party (vendor, AI service) on a subnet map has no assets of ours inside it.
+    if (!d.count) return d.label ?? '';
+    const t = [`${d.count} asset${d.count === 1 ? '' : 's'}`];
     if (d.ephiCount) t.push(`${d.ephiCount} ePHI`);
     if (d.aiCount) t.push(`${d.aiCount} AI`);
     if (d.staleCount) t.push(`${d.staleCount} stale`);
@@ -207,4 +209,12 @@ export function displayLabel(d: { label?: string; isAi?: boolean; alertCount?: n
   if (d.isAi) s = `${AI_BADGE.text} ${s}`;
   if (d.alertCount) s += ` ${ALERT_BADGE.text}${d.alertCount}`;
   return s;
+}
+
+/** The flow style class of an ePHI flow edge (one flow, or an aggregate with counts). */
+export function flowClass(d: Record<string, unknown>): string | null {
+  if (d.type !== 'ephi-flow' && d.type !== 'ephi-flows') return null;
+  const unenc = d.encryptedInTransit === false || Number(d.unencryptedCount ?? 0) > 0;
+  const noBaa = d.baaCovered === false || Number(d.uncoveredCount ?? 0) > 0;
+  return unenc && noBaa ? 'flow-both' : unenc ? 'flow-unencrypted' : noBaa ? 'flow-noBaa' : 'flow-ok';
 }

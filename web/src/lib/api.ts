@@ -49,6 +49,9 @@ export interface Me {
   kind: 'user' | 'token';
   name: string;
   role: 'viewer' | 'analyst' | 'security' | 'admin';
+  mfaEnabled?: boolean;
+  /** The role requires MFA and the user has not enrolled: only enrolment is allowed. */
+  mfaEnrollmentRequired?: boolean;
 }
 const RANK = { viewer: 1, analyst: 2, security: 3, admin: 4 } as const;
 export const session: { me: Me | null } = { me: null };

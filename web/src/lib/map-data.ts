@@ -1,5 +1,6 @@
 import type { ElementDefinition } from 'cytoscape';
 import { api, qs } from './api.js';
+import { hasPath, supports } from './openapi.js';
 import { allAssets, isMissing, subnetOf, type AssetFilters, type AssetSummary } from './assets.js';
 
 /**
@@ -34,11 +35,14 @@ function groupKey(a: AssetSummary, by: GroupBy): string {
 }
 
 export async function fetchOverview(groupBy: GroupBy, f: AssetFilters): Promise<Overview> {
-  try {
-    const r = await api<Omit<Overview, 'source'>>(`/map/overview${qs({ groupBy, ...f })}`);
-    return { ...r, source: 'api' };
-  } catch (err) {
-    if (!isMissing(err)) throw err;
+  // The server's aggregates when it understands every filter in use; otherwise derived here.
+  if (await supports('/map/overview', f as Record<string, unknown>)) {
+    try {
+      const r = await api<Omit<Overview, 'source'>>(`/map/overview${qs({ groupBy, ...f, maxElements: 4000 })}`);
+      return { ...r, source: 'api' };
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
   }
   const { items } = await allAssets(f, FALLBACK_MAX);
   const groups = new Map<string, AssetSummary[]>();
@@ -63,28 +67,35 @@ export async function fetchOverview(groupBy: GroupBy, f: AssetFilters): Promise<
 }
 
 export async function fetchGroup(groupId: string, f: AssetFilters, max: number): Promise<{ elements: ElementDefinition[]; truncated: boolean }> {
-  try {
-    const r = await api<{ elements: { nodes: ElementDefinition[]; edges: ElementDefinition[] } | ElementDefinition[]; truncated?: boolean }>(`/map/groups/${encodeURIComponent(groupId)}${qs({ ...f, limit: max })}`);
-    const els = Array.isArray(r.elements) ? r.elements : [...r.elements.nodes, ...r.elements.edges];
-    return { elements: els, truncated: Boolean(r.truncated) };
-  } catch (err) {
-    if (!isMissing(err)) throw err;
+  if (await supports('/map/groups/{}', f as Record<string, unknown>)) {
+    try {
+      const r = await api<{ elements: { nodes: ElementDefinition[]; edges: ElementDefinition[] }; budget?: { aggregated?: boolean } }>(
+        `/map/groups/${encodeURIComponent(groupId)}${qs({ ...f, maxElements: Math.max(10, Math.min(10_000, max * 3)) })}`,
+      );
+      const nodes = r.elements.nodes.slice(0, max);
+      return { elements: [...nodes, ...r.elements.edges], truncated: nodes.length < r.elements.nodes.length || Boolean(r.budget?.aggregated) };
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
   }
   const sep = groupId.indexOf(':');
   const by = groupId.slice(0, sep) as GroupBy;
   const key = groupId.slice(sep + 1);
-  const narrowed: AssetFilters = { ...f, ...(by === 'subnet' && key !== 'no address' ? { subnet: key } : {}), ...(by === 'kind' ? { kind: key } : {}) };
+  // Subnet membership is decided here the same way the overview grouped it, so the two agree.
+  const narrowed: AssetFilters = { ...f, ...(by === 'kind' ? { kind: key } : {}) };
   const { items } = await allAssets(narrowed, FALLBACK_MAX);
   const members = items.filter((a) => groupKey(a, by) === key);
   return { elements: members.slice(0, max).map((a) => assetNode(a, groupId)), truncated: members.length > max };
 }
 
 export async function fetchFocus(assetId: string, k: number): Promise<{ elements: ElementDefinition[]; source: 'api' | 'derived' }> {
-  try {
-    const r = await api<{ elements: { nodes: ElementDefinition[]; edges: ElementDefinition[] } }>(`/map/focus/${encodeURIComponent(assetId)}${qs({ k })}`);
-    return { elements: [...r.elements.nodes, ...r.elements.edges], source: 'api' };
-  } catch (err) {
-    if (!isMissing(err)) throw err;
+  if (await hasPath('/map/focus/{}')) {
+    try {
+      const r = await api<{ elements: { nodes: ElementDefinition[]; edges: ElementDefinition[] } }>(`/map/focus/${encodeURIComponent(assetId)}${qs({ k, maxElements: 4000 })}`);
+      return { elements: [...r.elements.nodes, ...r.elements.edges], source: 'api' };
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
   }
   const a = await api<AssetSummary>(`/assets/${encodeURIComponent(assetId)}`);
   return { elements: [assetNode(a)], source: 'derived' };

@@ -1,8 +1,9 @@
 import { api, can, qs } from '../lib/api.js';
 import { isMissing } from '../lib/assets.js';
+import { requireOffered } from '../lib/openapi.js';
 import { h, recordTable } from '../lib/dom.js';
 import { go, type Route } from '../lib/router.js';
-import { openAssetPanel } from './asset-panel.js';
+import { showAsset } from './asset-panel.js';
 
 /** Alerts (open → acknowledged → resolved) and the change feed ("what changed since …"). */
 type Row = Record<string, unknown>;
@@ -19,6 +20,7 @@ export async function renderAlerts(root: HTMLElement): Promise<void> {
   root.replaceChildren(h('section', { class: 'page' }, h('h1', {}, 'Alerts'), status, body));
   let items: Row[];
   try {
+    await requireOffered('/alerts');
     items = itemsOf(await api('/alerts'));
   } catch (err) {
     status.textContent = isMissing(err) ? 'This server has no alerts endpoint yet.' : (err as Error).message;
@@ -41,7 +43,7 @@ export async function renderAlerts(root: HTMLElement): Promise<void> {
     recordTable(items, {
       columns: ['severity', 'state', 'kind', 'title', 'message', 'assetName', 'createdAt'].filter((c) => items.some((i) => c in i)),
       actions: (row) => [
-        row.assetId ? (() => { const b = h('button', { type: 'button', class: 'link' }, 'asset'); b.addEventListener('click', () => void openAssetPanel(String(row.assetId))); return b; })() : null,
+        row.assetId ? (() => { const b = h('button', { type: 'button', class: 'link' }, 'asset'); b.addEventListener('click', () => showAsset(String(row.assetId))); return b; })() : null,
         can('analyst') && row.state === 'open' ? act(row, 'acknowledge') : null,
         can('analyst') && row.state !== 'resolved' ? act(row, 'resolve') : null,
       ],
@@ -61,6 +63,7 @@ export async function renderChanges(root: HTMLElement, route: Route): Promise<vo
   const body = h('div');
   root.replaceChildren(h('section', { class: 'page' }, h('h1', {}, 'Changes'), form, status, body));
   try {
+    await requireOffered('/changes');
     const items = itemsOf(await api(`/changes${qs({ since: new Date(since).toISOString() })}`));
     status.textContent = `${items.length} changes since ${since}`;
     body.append(recordTable(items));

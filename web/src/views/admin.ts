@@ -1,5 +1,6 @@
 import { api, can } from '../lib/api.js';
 import { isMissing } from '../lib/assets.js';
+import { requireOffered } from '../lib/openapi.js';
 import { h, recordTable } from '../lib/dom.js';
 import type { Route } from '../lib/router.js';
 
@@ -22,6 +23,7 @@ export async function renderAdmin(root: HTMLElement, route: Route): Promise<void
     return;
   }
   try {
+    await requireOffered(tab[2]);
     const r = await api<unknown>(tab[2]);
     const items = Array.isArray(r) ? r : ((r as { items?: unknown[] }).items ?? (r as { cidrs?: unknown[] }).cidrs ?? [r]);
     body.append(recordTable(items.map((x) => (typeof x === 'object' && x ? (x as Record<string, unknown>) : { value: x }))));

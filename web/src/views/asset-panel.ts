@@ -19,7 +19,25 @@ export function closeAssetPanel(): void {
   const p = panelHost();
   p.hidden = true;
   p.replaceChildren();
+  delete p.dataset.asset;
+  const [path, query = ''] = location.hash.split('?');
+  const q = new URLSearchParams(query);
+  if (q.has('asset')) {
+    q.delete('asset');
+    history.replaceState(null, '', `${path}${q.toString() ? `?${q}` : ''}`);
+  }
 }
+
+/** Open the panel and record it in the URL (without a new history entry), so a link shows it too. */
+export function showAsset(id: string): void {
+  const [path = '#/map', query = ''] = location.hash.split('?');
+  const q = new URLSearchParams(query);
+  q.set('asset', id);
+  history.replaceState(null, '', `${path || '#/map'}?${q}`);
+  void openAssetPanel(id);
+}
+
+let shown = '';
 
 type Detail = Record<string, unknown> & { id: string; name: string };
 
@@ -34,11 +52,14 @@ const ENUMS: Record<string, string[]> = {
 
 export async function openAssetPanel(id: string): Promise<void> {
   const p = panelHost();
+  shown = id;
+  p.dataset.asset = id;
   p.hidden = false;
   p.replaceChildren(h('p', {}, 'Loading…'));
   let d: Detail;
   try {
     d = await api<Detail>(`/assets/${encodeURIComponent(id)}`);
+    if (shown !== id || p.hidden) return; // another asset was opened, or the panel closed, meanwhile
   } catch (err) {
     p.replaceChildren(closeButton(), h('p', { role: 'alert', class: 'error' }, (err as Error).message));
     return;

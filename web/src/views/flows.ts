@@ -1,36 +1,30 @@
 import type { ElementDefinition } from 'cytoscape';
 import { api } from '../lib/api.js';
+import { requireOffered } from '../lib/openapi.js';
 import { isMissing } from '../lib/assets.js';
 import { h, recordTable } from '../lib/dom.js';
 import type { GraphCanvas } from '../graph/graph-canvas.js';
 import { legend } from '../graph/legend.js';
-import { openAssetPanel } from './asset-panel.js';
+import { showAsset } from './asset-panel.js';
 
-/** ePHI flows with direction; unencrypted and uncovered (no BAA) flows stand out by colour AND line pattern. */
-export function flowClass(d: Record<string, unknown>): string {
-  const unenc = d.encryptedInTransit === false;
-  const noBaa = d.baaCovered === false;
-  return unenc && noBaa ? 'flow-both' : unenc ? 'flow-unencrypted' : noBaa ? 'flow-noBaa' : 'flow-ok';
-}
-
-export async function renderFlows(root: HTMLElement, canvas: GraphCanvas): Promise<void> {
+/** ePHI flows with direction; unencrypted and uncovered (no BAA) flows stand out by colour AND line pattern (graph/styles.ts). */
+export async function renderFlows(root: HTMLElement, attachGraph: (host: HTMLElement) => GraphCanvas): Promise<void> {
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'flows-status' }, 'Loading flows…');
   const host = h('div', { class: 'canvas-host', id: 'flows-canvas', role: 'img', 'aria-label': 'ePHI flow map (the table beside it lists every flow)' });
   const list = h('div', { class: 'flow-list' });
   root.replaceChildren(h('div', { class: 'graph-layout' }, h('aside', { class: 'side' }, h('h2', {}, 'ePHI flows'), list, legend('flows')), h('div', { class: 'graph-main' }, status, host)));
-  host.append(canvas.container);
-  canvas.resize();
+  const canvas = attachGraph(host);
   canvas.cy.removeAllListeners();
-  canvas.cy.on('tap', 'node[type = "asset"]', (ev) => void openAssetPanel(ev.target.id()));
+  canvas.cy.on('tap', 'node[type = "asset"]', (ev) => showAsset(ev.target.id()));
   let r: { elements: { nodes: ElementDefinition[]; edges: ElementDefinition[] } };
   try {
+    await requireOffered('/map/flows');
     r = await api('/map/flows');
   } catch (err) {
     status.textContent = isMissing(err) ? 'This server has no flows endpoint yet (GET /api/v1/map/flows).' : (err as Error).message;
     await canvas.replace([]);
     return;
   }
-  for (const e of r.elements.edges) e.classes = flowClass(e.data as Record<string, unknown>);
   await canvas.replace([...r.elements.nodes, ...r.elements.edges]);
   const names = new Map(r.elements.nodes.map((n) => [String(n.data.id), String(n.data.label ?? n.data.id)]));
   const rows = r.elements.edges.map((e) => {

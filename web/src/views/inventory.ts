@@ -3,7 +3,7 @@ import { allAssets, listAssets, listFilters, type AssetFilters, type AssetSummar
 import { download, fmtTime, h } from '../lib/dom.js';
 import { go, type Route } from '../lib/router.js';
 import { filterBar, filtersFrom } from './filters.js';
-import { openAssetPanel } from './asset-panel.js';
+import { showAsset } from './asset-panel.js';
 
 /**
  * The inventory table: the accessible alternative to the map. Rows are virtualised (only the
@@ -100,9 +100,9 @@ export async function renderInventory(root: HTMLElement, route: Route): Promise<
         style: `top:${i * ROW}px;grid-template-columns:${cols}`, 'data-id': a.id,
       });
       for (const c of COLUMNS) r.append(h('div', { role: 'gridcell', title: c.value(a) }, c.value(a)));
-      r.addEventListener('click', () => void openAssetPanel(a.id));
+      r.addEventListener('click', () => showAsset(a.id));
       r.addEventListener('keydown', (ev) => {
-        if (ev.key === 'Enter') void openAssetPanel(a.id);
+        if (ev.key === 'Enter') showAsset(a.id);
         if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
           ev.preventDefault();
           const next = i + (ev.key === 'ArrowDown' ? 1 : -1);

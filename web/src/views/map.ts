@@ -7,18 +7,21 @@ import { go, paramsOf, type Route } from '../lib/router.js';
 import { NODE_BUDGET, type GraphCanvas } from '../graph/graph-canvas.js';
 import { legend } from '../graph/legend.js';
 import { filterBar, filtersFrom } from './filters.js';
-import { openAssetPanel } from './asset-panel.js';
+import { showAsset } from './asset-panel.js';
 
 /**
  * The map: server-side aggregates first (groups with counts and tallies), groups expand in place,
  * an asset can be focused with its k-hop neighbourhood. Every state is in the URL.
  */
-export async function renderMap(root: HTMLElement, canvas: GraphCanvas, route: Route): Promise<void> {
+let renders = 0;
+
+export async function renderMap(root: HTMLElement, attachGraph: (host: HTMLElement) => GraphCanvas, route: Route): Promise<void> {
+  const seq = ++renders;
   const p = route.params;
   const groupBy = (GROUP_BYS.includes(p.get('groupBy') as GroupBy) ? p.get('groupBy') : 'subnet') as GroupBy;
   const filters = filtersFrom(p);
   const focus = p.get('focus');
-  const k = Math.min(4, Math.max(1, Number(p.get('k') ?? 1) || 1));
+  const k = Math.min(3, Math.max(1, Number(p.get('k') ?? 1) || 1));
   const expanded = new Set((p.get('expand') ?? '').split(',').filter(Boolean));
 
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'map-status' }, 'Loading the map…');
@@ -64,7 +67,7 @@ export async function renderMap(root: HTMLElement, canvas: GraphCanvas, route: R
   const fitBtn = h('button', { type: 'button' }, 'Fit');
   fitBtn.addEventListener('click', () => canvas.cy.fit(undefined, 30));
 
-  const kSel = h('select', { id: 'focus-k', 'aria-label': 'Hops' }, ...[1, 2, 3, 4].map((n) => h('option', { value: n, selected: n === k }, `${n} hop${n > 1 ? 's' : ''}`)));
+  const kSel = h('select', { id: 'focus-k', 'aria-label': 'Hops' }, ...[1, 2, 3].map((n) => h('option', { value: n, selected: n === k }, `${n} hop${n > 1 ? 's' : ''}`)));
   kSel.addEventListener('change', () => navigate({ ...baseParams(), focus: focus ?? undefined, k: kSel.value }));
   const focusBar = focus
     ? h('div', { class: 'focus-bar' }, `Focused on one asset · `, kSel, ' ', h('a', { href: `#/map?groupBy=${groupBy}` }, 'back to overview'))
@@ -81,8 +84,7 @@ export async function renderMap(root: HTMLElement, canvas: GraphCanvas, route: R
     legendHost,
   );
   root.replaceChildren(h('div', { class: 'graph-layout' }, side, h('div', { class: 'graph-main' }, toolbar, status, host)));
-  host.append(canvas.container);
-  canvas.resize();
+  const canvas = attachGraph(host);
 
   const refreshSideInfo = () => {
     const kinds = new Set<string>(canvas.cy.nodes('[kind]').map((n) => String(n.data('kind'))));
@@ -123,6 +125,7 @@ export async function renderMap(root: HTMLElement, canvas: GraphCanvas, route: R
       status.textContent = (err as Error).message;
     }
     setUrl({ expand: [...expanded].join(',') || null });
+    document.body.dataset.mapChanges = String(Number(document.body.dataset.mapChanges ?? 0) + 1);
     groupList.querySelectorAll<HTMLButtonElement>('button[data-group]').forEach((b) => {
       const open = expanded.has(b.dataset.group!);
       b.setAttribute('aria-expanded', open ? 'true' : 'false');
@@ -132,13 +135,13 @@ export async function renderMap(root: HTMLElement, canvas: GraphCanvas, route: R
   };
   const jumpTo = async (assetId: string, groupId: string) => {
     if (canvas.cy.getElementById(assetId).empty() && canvas.cy.getElementById(groupId).nonempty() && !expanded.has(groupId)) await toggle(groupId);
-    if (!canvas.focusOn(assetId)) navigate({ ...baseParams(), focus: assetId, k: String(k) });
-    openAssetPanel(assetId);
+    if (canvas.focusOn(assetId)) showAsset(assetId);
+    else navigate({ ...baseParams(), focus: assetId, k: String(k), asset: assetId });
   };
 
   canvas.cy.removeAllListeners();
   canvas.cy.on('tap', 'node[type = "group"]', (ev) => void toggle(ev.target.id()));
-  canvas.cy.on('tap', 'node[type = "asset"]', (ev) => openAssetPanel(ev.target.id()));
+  canvas.cy.on('tap', 'node[type = "asset"]', (ev) => showAsset(ev.target.id()));
   canvas.cy.on('dbltap', 'node[type = "asset"]', (ev) => navigate({ ...baseParams(), focus: ev.target.id(), k: String(k) }));
 
   try {
@@ -165,5 +168,6 @@ export async function renderMap(root: HTMLElement, canvas: GraphCanvas, route: R
     status.textContent = err instanceof ApiError ? `Cannot load the map: ${err.message}` : String(err);
   }
   refreshSideInfo();
-  document.body.dataset.mapReady = String(Date.now());
+  // Tests and measurements wait for this: the number of map renders that ran to completion.
+  if (seq === renders) document.body.dataset.mapRenders = String(seq);
 }

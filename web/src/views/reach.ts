@@ -1,11 +1,12 @@
 import type { ElementDefinition } from 'cytoscape';
 import { api, ApiError, can, qs } from '../lib/api.js';
+import { requireOffered } from '../lib/openapi.js';
 import { isMissing, listAssets, type AssetSummary } from '../lib/assets.js';
 import { h } from '../lib/dom.js';
 import { go, type Route } from '../lib/router.js';
 import type { GraphCanvas } from '../graph/graph-canvas.js';
 import { legend } from '../graph/legend.js';
-import { openAssetPanel } from './asset-panel.js';
+import { showAsset } from './asset-panel.js';
 
 /**
  * Reach: from an asset, which ePHI-bearing assets can be reached and by which paths (or, for a
@@ -26,7 +27,7 @@ interface ReachResult {
   bounds?: Record<string, unknown>;
 }
 
-export async function renderReach(root: HTMLElement, canvas: GraphCanvas, route: Route): Promise<void> {
+export async function renderReach(root: HTMLElement, attachGraph: (host: HTMLElement) => GraphCanvas, route: Route): Promise<void> {
   const p = route.params;
   const from = p.get('from');
   const dir = p.get('dir') === 'to' ? 'to' : 'from';
@@ -66,10 +67,9 @@ export async function renderReach(root: HTMLElement, canvas: GraphCanvas, route:
   root.replaceChildren(
     h('div', { class: 'graph-layout' }, h('aside', { class: 'side' }, h('h2', {}, 'ePHI reach'), form, h('h3', {}, 'Results'), results, legend('reach')), h('div', { class: 'graph-main' }, status, host)),
   );
-  host.append(canvas.container);
-  canvas.resize();
+  const canvas = attachGraph(host);
   canvas.cy.removeAllListeners();
-  canvas.cy.on('tap', 'node', (ev) => void openAssetPanel(ev.target.id()));
+  canvas.cy.on('tap', 'node', (ev) => showAsset(ev.target.id()));
   if (!can('security')) {
     status.textContent = 'Reach queries need the security role.';
     await canvas.replace([]);
@@ -84,6 +84,7 @@ export async function renderReach(root: HTMLElement, canvas: GraphCanvas, route:
   status.textContent = 'Querying…';
   let r: ReachResult;
   try {
+    await requireOffered(`/reach/${dir}/{}`);
     r = await api<ReachResult>(`/reach/${dir}/${encodeURIComponent(from)}${qs({ k })}`);
   } catch (err) {
     status.textContent = isMissing(err) ? 'This server has no reach endpoint yet (GET /api/v1/reach/…).' : `Reach failed: ${err instanceof ApiError ? err.message : String(err)}`;
@@ -126,7 +127,7 @@ export async function renderReach(root: HTMLElement, canvas: GraphCanvas, route:
         if (i > 0) keep.merge(canvas.cy.getElementById(`reach:${path[i - 1]!.id}>${path[i]!.id}`));
       }
       canvas.highlight(keep);
-      void openAssetPanel(t.asset.id);
+      showAsset(t.asset.id);
     });
     const paths = h('ul', { class: 'paths' }, ...(t.paths ?? []).slice(0, 5).map((path) => h('li', {}, path.map((n) => n.name ?? n.id).join(' → '))));
     results.append(h('li', {}, b, paths));

@@ -1,5 +1,6 @@
 import { api, ApiError, API, can } from '../lib/api.js';
 import { isMissing } from '../lib/assets.js';
+import { requireOffered } from '../lib/openapi.js';
 import { fmtValue, h } from '../lib/dom.js';
 
 /** Scan definitions, run now, cancel, and live progress bars fed by server-sent events. */
@@ -22,26 +23,51 @@ export function progressBar(jobId: string, onEnd?: (state: string) => void): HTM
   live.get(jobId)?.close();
   const es = new EventSource(`${API}/jobs/${encodeURIComponent(jobId)}/events`, { withCredentials: true });
   live.set(jobId, es);
-  const onData = (ev: MessageEvent<string>) => {
-    let d: { state?: string; progress?: { percent?: number; hosts?: number } | number };
+  let state = 'waiting';
+  type Progress = { percent?: number; hosts?: number; hostsFound?: number } | number | null | undefined;
+  const showProgress = (pr: Progress) => {
+    const o = typeof pr === 'number' ? { percent: pr } : pr ?? {};
+    if (typeof o.percent === 'number') bar.value = Math.max(0, Math.min(100, o.percent));
+    const hosts = o.hosts ?? o.hostsFound;
+    label.textContent = `${state}${typeof o.percent === 'number' ? ` ${Math.round(o.percent)}%` : ''}${hosts !== undefined ? ` · ${hosts} hosts` : ''}`;
+  };
+  const finish = (final: string) => {
+    state = final;
+    if (final === 'completed') bar.value = 100;
+    label.textContent = final;
+    es.close();
+    live.delete(jobId);
+    cancel.remove();
+    box.dataset.state = final;
+    onEnd?.(final);
+  };
+  const parse = (ev: MessageEvent<string>): unknown => {
     try {
-      d = JSON.parse(ev.data) as typeof d;
+      return JSON.parse(ev.data);
     } catch {
-      return;
-    }
-    const pr = typeof d.progress === 'number' ? { percent: d.progress } : d.progress ?? {};
-    if (typeof pr.percent === 'number') bar.value = Math.max(0, Math.min(100, pr.percent));
-    label.textContent = `${d.state ?? ''} ${typeof pr.percent === 'number' ? `${Math.round(pr.percent)}%` : ''}${pr.hosts !== undefined ? ` · ${pr.hosts} hosts` : ''}`.trim();
-    if (d.state && ['completed', 'failed', 'cancelled'].includes(d.state)) {
-      if (d.state === 'completed') bar.value = 100;
-      es.close();
-      live.delete(jobId);
-      cancel.remove();
-      onEnd?.(d.state);
+      return undefined;
     }
   };
-  es.addEventListener('message', onData);
-  for (const t of ['progress', 'state', 'completed', 'failed', 'cancelled', 'active', 'waiting']) es.addEventListener(t, onData as EventListener);
+  // The server names its events (state, progress, end); a plain message carries {state, progress}.
+  es.addEventListener('state', ((ev: MessageEvent<string>) => {
+    const d = parse(ev) as { state?: string } | undefined;
+    if (d?.state) state = d.state;
+    box.dataset.state = state;
+    if (['completed', 'failed', 'cancelled'].includes(state)) finish(state);
+    else showProgress(null);
+  }) as EventListener);
+  es.addEventListener('progress', ((ev: MessageEvent<string>) => showProgress(parse(ev) as Progress)) as EventListener);
+  es.addEventListener('end', ((ev: MessageEvent<string>) => {
+    const d = parse(ev) as { state?: string; progress?: Progress } | undefined;
+    showProgress(d?.progress);
+    finish(d?.state ?? 'completed');
+  }) as EventListener);
+  es.addEventListener('message', (ev) => {
+    const d = parse(ev) as { state?: string; progress?: Progress } | undefined;
+    if (d?.state) state = d.state;
+    showProgress(d?.progress);
+    if (['completed', 'failed', 'cancelled'].includes(state)) finish(state);
+  });
   es.addEventListener('error', () => {
     if (es.readyState === EventSource.CLOSED) label.textContent += ' (live updates stopped)';
   });
@@ -57,6 +83,7 @@ export async function renderScans(root: HTMLElement): Promise<void> {
   root.replaceChildren(page);
   let scans: Scan[];
   try {
+    await requireOffered('/scans');
     const r = await api<Scan[] | { items: Scan[] }>('/scans');
     scans = Array.isArray(r) ? r : r.items;
   } catch (err) {
