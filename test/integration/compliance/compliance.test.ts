@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetIdsByHostname } from '../../../services/core/src/graph/compliance-repository.js';
 import { listAlerts } from '../../../services/core/src/graph/alert-repository.js';
 import { ReviewRepository } from '../../../services/core/src/graph/review-repository.js';
+import { AuthRepository } from '../../../services/core/src/graph/auth-repository.js';
 import { seedDemo } from '../../../services/platform/src/demo/seed-demo.js';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
 
@@ -167,6 +168,19 @@ describe('compliance on the demo network', () => {
     expect(row.gaps).not.toContain('REVIEW_OVERDUE');
     const bad = await t.app.inject({ method: 'POST', url: '/api/v1/reviews', headers: t.auth('analyst'), payload: { assetId: 'nope' } });
     expect(bad.statusCode).toBe(404);
+  });
+
+  it("the asset's accountable person may attest with a viewer role, only for her own assets", async () => {
+    // Dr. Alice Chen owns the imaging devices in the demo; her sign-in name is her e-mail address.
+    const { token } = await new AuthRepository(t.graph).createToken('alice.chen@demo.example', 'viewer', 1, 'test');
+    const headers = { authorization: `Bearer ${token}` };
+    const own = await t.app.inject({ method: 'POST', url: '/api/v1/reviews', headers, payload: { assetId: ids['ct-scanner01'], note: 'Checked at the scanner' } });
+    expect(own.statusCode).toBe(201);
+    expect(own.json()).toMatchObject({ asAccountablePerson: true, byRole: 'viewer', by: 'alice.chen@demo.example' });
+    const other = await t.app.inject({ method: 'POST', url: '/api/v1/reviews', headers, payload: { assetId: ids['ehr-db01'] } });
+    expect(other.statusCode).toBe(403);
+    const list = (await t.app.inject({ method: 'GET', url: `/api/v1/reviews?assetId=${ids['ct-scanner01']}`, headers: t.auth('viewer') })).json().items;
+    expect(list.map((r: { note: string }) => r.note)).toEqual(['Checked at the scanner']);
   });
 
   it('snapshot, one change, snapshot: the diff shows exactly that change; an edited file is refused', async () => {

@@ -38,6 +38,14 @@ const VULN_PROFILES = ['service-version', 'healthcare', 'vuln', 'os'];
 const VULN_RUN = (r: string) =>
   `(${r}.profile IN $vulnProfiles OR coalesce(${r}.args, '') =~ '(?s).*(\\\\s-sV|\\\\s-A\\\\b|--script[= ]?\\\\S*vuln).*')`;
 
+/** Assets that touch ePHI: by the indexed effective role, or as an end of an ePHI flow (a UNION keeps the index usable). */
+export const EPHI_ASSETS = `CALL () {
+         MATCH (a:Asset) WHERE a.ephiRole IN ['stores', 'processes', 'transmits'] RETURN a
+         UNION
+         MATCH (a:Asset)-[:EPHI_FLOW]-() RETURN a
+       }
+       WITH DISTINCT a WHERE NOT a:Retired`;
+
 const VENDOR_FACTS = (v: string, required: string) =>
   `${v} {id: ${v}.id, name: coalesce(${v}.name, ${v}.id), baaSigned: ${v}.baaSigned, baaExpires: toString(${v}.baaExpires), baaRequired: ${required}}`;
 const BA = (v: string) => `(coalesce(${v}.isBusinessAssociate, false) OR coalesce(${v}.isAiService, false))`;
@@ -47,7 +55,7 @@ export class ComplianceRepository {
 
   async facts(): Promise<ComplianceFacts[]> {
     const assets = await this.graph.read(
-      `MATCH (a:Asset) WHERE NOT a:Retired AND (coalesce(a.ephiRole, 'unknown') IN ['stores', 'processes', 'transmits'] OR EXISTS { (a)-[:EPHI_FLOW]-() })
+      `${EPHI_ASSETS}
        CALL (a) { OPTIONAL MATCH (a)-[:OWNED_BY]->(p:Person) RETURN head(collect(coalesce(p.name, p.email, p.id))) AS owner }
        CALL (a) { OPTIONAL MATCH (a)-[:LOCATED_AT]->(s:Site) RETURN head(collect(coalesce(s.name, s.id))) AS site }
        CALL (a) { OPTIONAL MATCH (a)-[:SUPPLIED_BY]->(v:Vendor) RETURN collect(${VENDOR_FACTS('v', BA('v'))}) AS suppliers }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AtlasError, NotFoundError } from '../errors.js';
 import { resolveAlerts } from './alert-repository.js';
+import { EPHI_ASSETS } from './compliance-repository.js';
 import { raiseAlert } from './suggestion-repository.js';
 import { int, type GraphClient } from './neo4j-client.js';
 
@@ -67,8 +68,8 @@ export class ReviewRepository {
   async sweepOverdue(intervalDays = REVIEW_INTERVAL_DAYS): Promise<{ overdue: number; opened: number }> {
     if (!Number.isInteger(intervalDays) || intervalDays < 1) throw new AtlasError('INVALID_INTERVAL', 'intervalDays must be a positive integer', { status: 400 });
     const rows = await this.graph.read(
-      `MATCH (a:Asset) WHERE NOT a:Retired AND (coalesce(a.ephiRole, 'unknown') IN ['stores', 'processes', 'transmits'] OR EXISTS { (a)-[:EPHI_FLOW]-() })
-         AND (a.lastReviewedAt IS NULL OR a.lastReviewedAt < datetime() - duration({days: $days}))
+      `${EPHI_ASSETS}
+       WITH a WHERE (a.lastReviewedAt IS NULL OR a.lastReviewedAt < datetime() - duration({days: $days}))
        RETURN a.id AS id, coalesce(a.name, a.id) AS name, toString(a.lastReviewedAt) AS last`,
       { days: int(intervalDays) },
     );

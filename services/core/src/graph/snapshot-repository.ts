@@ -131,7 +131,7 @@ export class SnapshotRepository {
     try {
       blob = await readFile(join(this.dir(), meta.file));
     } catch {
-      throw new AtlasError('SNAPSHOT_MISSING', `the evidence file of snapshot ${id} is missing from the data folder`, { status: 410, details: { id } });
+      throw new AtlasError('SNAPSHOT_MISSING', `the evidence file of snapshot ${id} is missing from the data folder`, { status: 404, details: { id } });
     }
     const sha = createHash('sha256').update(blob).digest('hex');
     if (sha !== meta.sha256) {
