@@ -11,6 +11,7 @@ import { parseNmapXml } from '../nmap/nmap-xml-parser.js';
 import { removeUpload } from '../imports/upload-store.js';
 import type { NmapImportJobData } from '../imports/nmap-import.js';
 import { processFlowImport, type FlowImportJobData } from '../imports/flow-import.js';
+import { processCsvImport, type CsvImportJobData } from '../imports/csv-inventory.js';
 
 /** Hosts per UNWIND batch; see BENCHMARKS.md for how the size was chosen. */
 export const INGEST_BATCH = 500;
@@ -24,11 +25,12 @@ export interface ImportResult extends IngestCounts {
 }
 
 export function startImportWorker(queues: QueueHub, graph: GraphClient, concurrency = 1) {
-  return queues.startWorker<NmapImportJobData | FlowImportJobData, unknown>(
+  return queues.startWorker<NmapImportJobData | FlowImportJobData | CsvImportJobData, unknown>(
     'import',
     async (job) => {
       try {
         if (job.name === 'zeek') return await processFlowImport(job as Job<FlowImportJobData>, graph);
+        if (job.name === 'csv') return await processCsvImport(job as Job<CsvImportJobData>, graph);
         return await processNmapImport(job as Job<NmapImportJobData>, graph);
       } catch (err) {
         // Bad input never gets better on retry: fail the job for good with its stable code.

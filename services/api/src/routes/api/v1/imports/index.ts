@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { acceptNmapUpload } from '../../../../../../discovery/src/imports/nmap-import.js';
 import { acceptFlowUpload } from '../../../../../../discovery/src/imports/flow-import.js';
+import { acceptCsvUpload, CSV_FIELDS, parseMapping } from '../../../../../../discovery/src/imports/csv-inventory.js';
 import { AtlasError } from '../../../../../../core/src/errors.js';
 import { errors } from '../../../../schemas.js';
 
@@ -20,6 +21,31 @@ const route: FastifyPluginAsyncZod = async (app) => {
   // Uploads are streamed to disk, never buffered whole in memory.
   app.addContentTypeParser(['application/xml', 'text/xml'], { bodyLimit: MAX_UPLOAD }, (_req, payload, done) => done(null, payload));
   app.addContentTypeParser(['text/plain', 'text/csv', 'application/x-ndjson'], { bodyLimit: MAX_UPLOAD }, (_req, payload, done) => done(null, payload));
+
+  app.post(
+    '/imports/csv',
+    {
+      bodyLimit: MAX_UPLOAD,
+      config: { role: 'security' },
+      schema: {
+        tags: ['imports'],
+        summary: 'Import an asset inventory spreadsheet (Content-Type: text/csv) as asserted facts; dryRun=true reports what would change',
+        description: `The first row is the header. \`mapping\` (JSON) maps fields to column names, e.g. {"ip":"IP Address","name":"Hostname","ephiRole":"ePHI"}; unmapped fields are matched to columns of the same name. Fields: ${CSV_FIELDS.join(', ')}. Every row is validated first: errors are a 400 CSV_INVALID whose details.errors name row (spreadsheet line) and column; then all rows are written in one transaction. Rows match assets by asset tag, serial, IP or MAC; others create assets.`,
+        querystring: z.object({
+          mapping: z.string().max(4000).optional(),
+          dryRun: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+          filename: z.string().max(255).optional(),
+        }),
+        response: { 202: z.object({ jobId: z.string() }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const mapping = parseMapping(req.query.mapping);
+      const body = uploadStream(req.body, req.headers['content-type'], ['text/csv', 'text/plain']);
+      const jobId = await acceptCsvUpload(app.queues, app.config.ATLAS_DATA_DIR, body, { mapping, dryRun: req.query.dryRun, filename: req.query.filename, requestedBy: req.principal?.name });
+      return reply.code(202).send({ jobId });
+    },
+  );
 
   app.post(
     '/imports/zeek',
