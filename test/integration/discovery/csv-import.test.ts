@@ -47,7 +47,7 @@ describe('CSV inventory import', () => {
     expect(r.statusCode).toBe(202);
     const j = await waitJob(r.json().jobId);
     expect(j.result).toMatchObject({ dryRun: true, rows: 3, wouldCreate: 2, wouldUpdate: 1 });
-    const pacsRow = j.result.plan.find((p: { row: number }) => p.row === 2);
+    const pacsRow = (j.result as { plan: { row: number }[] }).plan.find((p) => p.row === 2);
     expect(pacsRow).toMatchObject({ matchedBy: 'ip', changes: { ephiRole: { before: null, after: 'stores' }, name: { after: 'PACS archive' } } });
     expect(await search('hosp-00')).toHaveLength(0);
   });
