@@ -138,7 +138,7 @@ export async function evaluateClassification(graph: GraphClient, probe: ProbeOpt
 
 export interface ClassificationWorkerOptions {
   probe?: Partial<ProbeOptions>;
-  /** Re-evaluate when an import job completes (default true). */
+  /** Re-evaluate when an import or scan job completes (default true). */
   afterImports?: boolean;
 }
 
@@ -157,6 +157,14 @@ export function startClassificationWorker(queues: QueueHub, graph: GraphClient, 
     queues.queueEvents('import').on('completed', ({ jobId }) => {
       void queues
         .add('classification', 'evaluate', { kind: 'evaluate', trigger: jobId } satisfies ClassificationJob, { jobId: queues.newJobId('classification', `after-${jobId}`) })
+        .catch(() => {});
+    });
+    // Scans finish in chunks: one evaluation per minute of finished chunks, a little after the
+    // last one, is enough (the id is the minute, so the chunks of one minute share it).
+    queues.queueEvents('scan').on('completed', () => {
+      const minute = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '');
+      void queues
+        .add('classification', 'evaluate', { kind: 'evaluate', trigger: `scan-${minute}` } satisfies ClassificationJob, { jobId: queues.newJobId('classification', `after-scan-${minute}`), delay: 10_000 })
         .catch(() => {});
     });
   }
