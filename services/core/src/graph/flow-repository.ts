@@ -296,12 +296,20 @@ export class FlowRepository {
   }
 }
 
-/** Ids of assets by hostname (short name or FQDN), for the demo data and for imports. */
+/**
+ * Ids of assets by name: the exact name (an FQDN for scanned hosts) or its first label
+ * ("pacs01" finds pacs01.demo.example). Both branches use the Asset.name range index.
+ */
 export async function assetIdsByHostname(graph: GraphClient, names: string[]): Promise<Map<string, string>> {
   const rows = await graph.read(
     `UNWIND $names AS n
-     MATCH (a:Asset) WHERE n IN a.hostnames OR a.name = n OR any(h IN coalesce(a.hostnames, []) WHERE h STARTS WITH n + '.')
-     RETURN n AS name, head(collect(a.id)) AS id`,
+     CALL (n) {
+       MATCH (a:Asset) WHERE a.name = n RETURN a.id AS id, 0 AS rank
+       UNION
+       MATCH (a:Asset) WHERE a.name STARTS WITH n + '.' RETURN a.id AS id, 1 AS rank
+     }
+     WITH n, id ORDER BY rank, id
+     RETURN n AS name, head(collect(id)) AS id`,
     { names },
   );
   return new Map(rows.map((r) => [r.name as string, r.id as string]));

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FlowRepository } from '../../../../../../core/src/graph/flow-repository.js';
-import { ErrorSchema, errors } from '../../../../schemas.js';
+import { errors } from '../../../../schemas.js';
 import { EndpointViewSchema, FlowFields, FlowSchema } from '../flows/index.js';
 
 const ConnectionSchema = z.object({
@@ -33,7 +33,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
           limit: z.coerce.number().int().min(1).max(500).default(100),
           cursor: z.string().regex(/^o\d{1,9}$/, 'a cursor from a previous page').optional(),
         }),
-        response: { 200: z.object({ items: z.array(ConnectionSchema), nextCursor: z.string().nullable() }), ...errors, 414: ErrorSchema },
+        response: { 200: z.object({ items: z.array(ConnectionSchema), nextCursor: z.string().nullable() }), ...errors },
       },
     },
     async (req) => flows.listConnections(req.query),
@@ -48,7 +48,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         summary: 'Promote an observed connection to an asserted ePHI flow',
         params: z.object({ id: z.string().max(96).regex(/^\d{1,4}:[0-9a-f-]{36}:\d{1,19}\.[0-9a-f]{10}$/, 'a connection id from GET /connections') }),
         body: FlowFields.pick({ dataCategories: true, encryptedInTransit: true, purpose: true }).strict(),
-        response: { 201: FlowSchema, ...errors, 414: ErrorSchema },
+        response: { 201: FlowSchema, ...errors },
       },
     },
     async (req, reply) => reply.code(201).send(await flows.promote(req.params.id, req.body, req.principal?.name ?? null)),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ASSET_KINDS, EPHI_ROLES } from '../../../../../../../graph-schema/src/schema.js';
 import { FLOW_COLUMNS, INVENTORY_COLUMNS, flowRows, graphElements, inventoryRows } from '../../../../../../core/src/graph/export-repository.js';
-import { ErrorSchema, errors } from '../../../../schemas.js';
+import { errors } from '../../../../schemas.js';
 import { csvStream, graphmlStream, jsonStream, primed, xlsxStream } from './formats.js';
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -38,7 +38,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
           ai: boolParam.optional(),
           stale: boolParam.optional(),
         }),
-        response: { 200: Streamed, ...errors, 414: ErrorSchema },
+        response: { 200: Streamed, ...errors },
       },
     },
     async (req, reply) => {
@@ -61,7 +61,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         tags: ['exports'],
         summary: 'The network and ePHI flow map as GraphML (assets and vendors as nodes; connections and flows as edges)',
         produces: ['application/graphml+xml', 'application/json'],
-        response: { 200: Streamed, ...errors, 414: ErrorSchema },
+        response: { 200: Streamed, ...errors },
       },
     },
     async (_req, reply) => {
@@ -80,7 +80,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         summary: 'All ePHI flows with endpoints, data categories, encryption and BAA coverage, as CSV or JSON',
         produces: ['text/csv', 'application/json'],
         querystring: z.object({ format: z.enum(['csv', 'json']).default('csv') }),
-        response: { 200: Streamed, ...errors, 414: ErrorSchema },
+        response: { 200: Streamed, ...errors },
       },
     },
     async (req, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DATA_CATEGORIES, ENDPOINT_TYPES, FlowRepository } from '../../../../../../core/src/graph/flow-repository.js';
-import { ErrorSchema, errors } from '../../../../schemas.js';
+import { errors } from '../../../../schemas.js';
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Id = z.string().min(1).max(64);
@@ -46,7 +46,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         tags: ['flows'],
         summary: 'Assert an ePHI flow between two endpoints (assets or vendors)',
         body: FlowFields.extend({ source: EndpointRef, target: EndpointRef }).strict(),
-        response: { 201: FlowSchema, ...errors, 414: ErrorSchema },
+        response: { 201: FlowSchema, ...errors },
       },
     },
     async (req, reply) => reply.code(201).send(await flows.create(req.body, req.principal?.name ?? null)),
@@ -66,7 +66,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
           limit: z.coerce.number().int().min(1).max(500).default(100),
           cursor: z.string().max(64).optional(),
         }),
-        response: { 200: z.object({ items: z.array(FlowSchema), nextCursor: z.string().nullable() }), ...errors, 414: ErrorSchema },
+        response: { 200: z.object({ items: z.array(FlowSchema), nextCursor: z.string().nullable() }), ...errors },
       },
     },
     async (req) => flows.list(req.query),
@@ -74,7 +74,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/flows/:id',
-    { config: { role: 'viewer' }, schema: { tags: ['flows'], summary: 'One ePHI flow', params: Params, response: { 200: FlowSchema, ...errors, 414: ErrorSchema } } },
+    { config: { role: 'viewer' }, schema: { tags: ['flows'], summary: 'One ePHI flow', params: Params, response: { 200: FlowSchema, ...errors } } },
     async (req) => flows.get(req.params.id),
   );
 
@@ -87,7 +87,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change the data categories, protocol, port, encryption or purpose of a flow',
         params: Params,
         body: FlowFields.partial().strict(),
-        response: { 200: FlowSchema, ...errors, 414: ErrorSchema },
+        response: { 200: FlowSchema, ...errors },
       },
     },
     async (req) => flows.update(req.params.id, req.body),
@@ -95,7 +95,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '/flows/:id',
-    { config: { role: 'security' }, schema: { tags: ['flows'], summary: 'Delete an ePHI flow', params: Params, response: { 204: z.null(), ...errors, 414: ErrorSchema } } },
+    { config: { role: 'security' }, schema: { tags: ['flows'], summary: 'Delete an ePHI flow', params: Params, response: { 204: z.null(), ...errors } } },
     async (req, reply) => {
       await flows.delete(req.params.id);
       return reply.code(204).send(null);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ASSET_KINDS, EPHI_ROLES } from '../../../../../../../graph-schema/src/schema.js';
 import { DEFAULT_MAX_ELEMENTS, GROUP_BYS, MapRepository } from '../../../../../../core/src/graph/map-repository.js';
-import { ErrorSchema, errors } from '../../../../schemas.js';
+import { errors } from '../../../../schemas.js';
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 const MaxElements = z.coerce.number().int().min(10).max(10_000).default(DEFAULT_MAX_ELEMENTS).describe('element budget (nodes + edges)');
@@ -85,7 +85,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
           stale: boolParam.optional(),
           maxElements: MaxElements,
         }),
-        response: { 200: MapResponse, ...errors, 414: ErrorSchema },
+        response: { 200: MapResponse, ...errors },
       },
     },
     async (req) => {
@@ -103,7 +103,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         summary: 'The members of one group, the edges among them and aggregated edges to other groups',
         params: z.object({ groupId: z.string().max(90).regex(/^(subnet|site|vendor|kind):.+$/, 'subnet:<cidr>, site:<id>, vendor:<id> or kind:<kind>').describe('e.g. subnet:10.20.1.0/24 (URL-encoded)') }),
         querystring: z.object({ maxElements: MaxElements }),
-        response: { 200: MapResponse, ...errors, 414: ErrorSchema },
+        response: { 200: MapResponse, ...errors },
       },
     },
     async (req) => (await map.group(req.params.groupId, req.query.maxElements)) as MapBody,
@@ -118,7 +118,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         summary: 'An asset and its k-hop neighbourhood over connections and ePHI flows',
         params: z.object({ assetId: z.string().min(1).max(64) }),
         querystring: z.object({ k: z.coerce.number().int().min(1).max(3).default(1), maxElements: MaxElements }),
-        response: { 200: MapResponse, ...errors, 414: ErrorSchema },
+        response: { 200: MapResponse, ...errors },
       },
     },
     async (req) => (await map.focus(req.params.assetId, req.query.k, req.query.maxElements)) as MapBody,
@@ -132,7 +132,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         tags: ['map'],
         summary: 'The ePHI flow view: flow endpoints (assets, vendors) and one edge per flow',
         querystring: z.object({ maxElements: MaxElements }),
-        response: { 200: MapResponse, ...errors, 414: ErrorSchema },
+        response: { 200: MapResponse, ...errors },
       },
     },
     async (req) => (await map.flows(req.query.maxElements)) as MapBody,

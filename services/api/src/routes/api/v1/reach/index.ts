@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { REACH_MAX_HOPS, REACH_MAX_PATHS, REACH_MAX_RESULTS, ReachRepository } from '../../../../../../core/src/graph/reach-repository.js';
-import { ErrorSchema, errors } from '../../../../schemas.js';
+import { errors } from '../../../../schemas.js';
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -77,7 +77,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         summary: 'ePHI-bearing assets reachable from this asset over connections and ePHI flows, with shortest paths',
         params: Params,
         querystring: ReachQuery,
-        response: { 200: ReachResponse, ...errors, 414: ErrorSchema },
+        response: { 200: ReachResponse, ...errors },
       },
     },
     async (req) => reach.from(req.params.assetId, req.query),
@@ -92,7 +92,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
         summary: 'Assets that can reach this asset (who can get to this store), with shortest paths',
         params: Params,
         querystring: ReachQuery,
-        response: { 200: ReachResponse, ...errors, 414: ErrorSchema },
+        response: { 200: ReachResponse, ...errors },
       },
     },
     async (req) => reach.to(req.params.assetId, req.query),
@@ -110,7 +110,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
           ai: boolParam.optional().describe('only flows to AI services'),
           limit: z.coerce.number().int().min(1).max(5000).default(500),
         }),
-        response: { 200: EgressResponse, ...errors, 414: ErrorSchema },
+        response: { 200: EgressResponse, ...errors },
       },
     },
     async (req) => reach.egress({ limit: req.query.limit, uncoveredOnly: req.query.uncovered, aiOnly: req.query.ai }),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SITE_KINDS, SiteRepository } from '../../../../../../core/src/graph/site-repository.js';
-import { ErrorSchema, errors } from '../../../../schemas.js';
+import { errors } from '../../../../schemas.js';
 
 const Params = z.object({ id: z.string().min(1).max(64) });
 
@@ -29,7 +29,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/sites',
-    { config: { role: 'security' }, schema: { tags: ['sites'], summary: 'Create a site or location', body: SiteFields.strict(), response: { 201: SiteSchema, ...errors, 414: ErrorSchema } } },
+    { config: { role: 'security' }, schema: { tags: ['sites'], summary: 'Create a site or location', body: SiteFields.strict(), response: { 201: SiteSchema, ...errors } } },
     async (req, reply) => reply.code(201).send(await sites.create(req.body)),
   );
   app.get(
@@ -40,24 +40,24 @@ const route: FastifyPluginAsyncZod = async (app) => {
         tags: ['sites'],
         summary: 'List sites (name order, cursor paging)',
         querystring: z.object({ q: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().max(600).regex(/^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/, 'a cursor from a previous page').optional() }),
-        response: { 200: z.object({ items: z.array(SiteSchema), nextCursor: z.string().nullable() }), ...errors, 414: ErrorSchema },
+        response: { 200: z.object({ items: z.array(SiteSchema), nextCursor: z.string().nullable() }), ...errors },
       },
     },
     async (req) => sites.list(req.query),
   );
   app.get(
     '/sites/:id',
-    { config: { role: 'viewer' }, schema: { tags: ['sites'], summary: 'One site', params: Params, response: { 200: SiteSchema, ...errors, 414: ErrorSchema } } },
+    { config: { role: 'viewer' }, schema: { tags: ['sites'], summary: 'One site', params: Params, response: { 200: SiteSchema, ...errors } } },
     async (req) => sites.get(req.params.id),
   );
   app.patch(
     '/sites/:id',
-    { config: { role: 'security' }, schema: { tags: ['sites'], summary: 'Change a site', params: Params, body: SiteFields.partial().strict(), response: { 200: SiteSchema, ...errors, 414: ErrorSchema } } },
+    { config: { role: 'security' }, schema: { tags: ['sites'], summary: 'Change a site', params: Params, body: SiteFields.partial().strict(), response: { 200: SiteSchema, ...errors } } },
     async (req) => sites.update(req.params.id, req.body),
   );
   app.delete(
     '/sites/:id',
-    { config: { role: 'security' }, schema: { tags: ['sites'], summary: 'Delete a site where no assets are located', params: Params, response: { 204: z.null(), ...errors, 414: ErrorSchema } } },
+    { config: { role: 'security' }, schema: { tags: ['sites'], summary: 'Delete a site where no assets are located', params: Params, response: { 204: z.null(), ...errors } } },
     async (req, reply) => {
       await sites.delete(req.params.id);
       return reply.code(204).send(null);

@@ -1,19 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BAA_STATUSES, VendorRepository } from '../../../../../../core/src/graph/vendor-repository.js';
-import { ErrorSchema, errors } from '../../../../schemas.js';
+import { errors } from '../../../../schemas.js';
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Params = z.object({ id: z.string().min(1).max(64) });
 
-/** YYYY-MM-DD that is a real calendar date. */
-export const IsoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s) && s >= '1900-01-01';
-  }, 'not a calendar date');
+/** YYYY-MM-DD that is a real calendar date (format: date in OpenAPI). */
+export const IsoDate = z.iso.date().refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+
+/** A plain address: a subset of what every email validator accepts, so clients and server agree. */
+export const Email = z.string().max(254).regex(/^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}$/, 'an email address such as name@example.org');
 
 const Domain = z.string().min(1).max(253).regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'a domain name such as example.com');
 
@@ -25,8 +22,8 @@ const VendorFields = z.object({
   baaExpires: IsoDate.nullable().optional().describe('must be after baaEffective'),
   isAiService: z.boolean().optional(),
   domains: z.array(Domain).max(50).optional(),
-  website: z.string().url().max(500).nullable().optional(),
-  contactEmail: z.string().email().max(254).nullable().optional(),
+  website: z.string().max(500).regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[\x21-\x7e]*)?$/, 'an http(s) URL').nullable().optional(),
+  contactEmail: Email.nullable().optional(),
   notes: z.string().max(2000).nullable().optional(),
 });
 
@@ -57,7 +54,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/vendors',
     {
       config: { role: 'security' },
-      schema: { tags: ['vendors'], summary: 'Create a vendor or business associate', body: VendorFields.strict(), response: { 201: VendorSchema, ...errors, 414: ErrorSchema } },
+      schema: { tags: ['vendors'], summary: 'Create a vendor or business associate', body: VendorFields.strict(), response: { 201: VendorSchema, ...errors } },
     },
     async (req, reply) => reply.code(201).send(await vendors.create(req.body)),
   );
@@ -76,7 +73,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
           limit: z.coerce.number().int().min(1).max(500).default(100),
           cursor: z.string().max(600).regex(/^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/, 'a cursor from a previous page').optional(),
         }),
-        response: { 200: z.object({ items: z.array(VendorSchema), nextCursor: z.string().nullable() }), ...errors, 414: ErrorSchema },
+        response: { 200: z.object({ items: z.array(VendorSchema), nextCursor: z.string().nullable() }), ...errors },
       },
     },
     async (req) => vendors.list(req.query),
@@ -84,7 +81,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/vendors/:id',
-    { config: { role: 'viewer' }, schema: { tags: ['vendors'], summary: 'One vendor with its BAA status', params: Params, response: { 200: VendorSchema, ...errors, 414: ErrorSchema } } },
+    { config: { role: 'viewer' }, schema: { tags: ['vendors'], summary: 'One vendor with its BAA status', params: Params, response: { 200: VendorSchema, ...errors } } },
     async (req) => vendors.get(req.params.id),
   );
 
@@ -92,7 +89,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/vendors/:id',
     {
       config: { role: 'security' },
-      schema: { tags: ['vendors'], summary: 'Change a vendor (BAA dates are checked against the stored ones)', params: Params, body: VendorFields.partial().strict(), response: { 200: VendorSchema, ...errors, 414: ErrorSchema } },
+      schema: { tags: ['vendors'], summary: 'Change a vendor (BAA dates are checked against the stored ones)', params: Params, body: VendorFields.partial().strict(), response: { 200: VendorSchema, ...errors } },
     },
     async (req) => vendors.update(req.params.id, req.body),
   );
@@ -101,7 +98,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/vendors/:id',
     {
       config: { role: 'security' },
-      schema: { tags: ['vendors'], summary: 'Delete a vendor that supplies no assets and has no flows', params: Params, response: { 204: z.null(), ...errors, 414: ErrorSchema } },
+      schema: { tags: ['vendors'], summary: 'Delete a vendor that supplies no assets and has no flows', params: Params, response: { 204: z.null(), ...errors } },
     },
     async (req, reply) => {
       await vendors.delete(req.params.id);
