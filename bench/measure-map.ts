@@ -40,11 +40,14 @@ export function firstGroupId(body: unknown): string | undefined {
 async function sample(n: number, fn: () => Promise<{ ms: number; bytes: number; status: number; body: unknown }>) {
   const times: number[] = [];
   let last: { ms: number; bytes: number; status: number; body: unknown } | undefined;
+  let coldMs = NaN;
   for (let i = 0; i < n + 2; i++) {
     last = await fn();
+    if (i === 0) coldMs = last.ms;
     if (i >= 2) times.push(last.ms);
   }
-  return { stats: summarize(times), last: last! };
+  // The first call is cold (no plan or result cache); the product's map repository caches views.
+  return { stats: summarize(times), last: last!, coldMs };
 }
 
 /** Measure 4: map overview and group expand through the API, vs on-the-fly raw aggregation. */
@@ -78,8 +81,8 @@ export async function measureMap(api: Api, driver: Driver, label: string, runs: 
     overviewBody = r.last.body;
     const elements = countElements(r.last.body);
     const err = r.last.status === 200 ? null : JSON.stringify((r.last.body as { error?: unknown }).error ?? r.last.body).slice(0, 200);
-    product = { route: `GET ${overviewRoute}`, status: r.last.status, error: err, p50Ms: r.stats.p50, p95Ms: r.stats.p95, bytes: r.last.bytes, elements };
-    met = r.last.status === 200 && r.stats.p95 < 500 && elements <= 2000;
+    product = { route: `GET ${overviewRoute}`, status: r.last.status, error: err, coldMs: r.coldMs, p50Ms: r.stats.p50, p95Ms: r.stats.p95, bytes: r.last.bytes, elements };
+    met = r.last.status === 200 && r.stats.p95 < 500 && r.coldMs < 500 && elements <= 2000;
     ratio = round(rawOverview.stats.p95 / r.stats.p95);
   } else notes.push('GET /api/v1/map/overview is not declared by the server in this run');
   out.push({
@@ -87,7 +90,7 @@ export async function measureMap(api: Api, driver: Driver, label: string, runs: 
     title: 'Map overview',
     size: `${label} assets`,
     product,
-    baseline: { name: 'on-the-fly aggregation (group count + inter-group CONNECTS_TO count)', p50Ms: rawOverview.stats.p50, p95Ms: rawOverview.stats.p95, bytes: rawOverview.last.bytes, groups: groups.length },
+    baseline: { name: 'on-the-fly aggregation (group count + inter-group CONNECTS_TO count)', coldMs: rawOverview.coldMs, p50Ms: rawOverview.stats.p50, p95Ms: rawOverview.stats.p95, bytes: rawOverview.last.bytes, groups: groups.length },
     ratio,
     target: '< 500 ms with ≤ 2,000 elements at 100k assets',
     met,
@@ -104,7 +107,7 @@ export async function measureMap(api: Api, driver: Driver, label: string, runs: 
       const path = groupRoute.replace(/\{[^}]+\}/, encodeURIComponent(id));
       const r = await sample(runs, () => api.get(path));
       const err = r.last.status === 200 ? null : JSON.stringify((r.last.body as { error?: unknown }).error ?? r.last.body).slice(0, 200);
-      gProduct = { route: `GET ${groupRoute}`, group: id, status: r.last.status, error: err, p50Ms: r.stats.p50, p95Ms: r.stats.p95, bytes: r.last.bytes, elements: countElements(r.last.body) };
+      gProduct = { route: `GET ${groupRoute}`, group: id, status: r.last.status, error: err, coldMs: r.coldMs, p50Ms: r.stats.p50, p95Ms: r.stats.p95, bytes: r.last.bytes, elements: countElements(r.last.body) };
       gRatio = rawExpand ? round(rawExpand.stats.p95 / r.stats.p95) : null;
       gMet = r.last.status === 200 && r.stats.p95 < 500;
     } else gNotes.push('no group id found in the overview payload');

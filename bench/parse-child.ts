@@ -1,7 +1,7 @@
 /**
  * One parser over one file in a fresh process, so its peak RSS is its own:
  *   tsx bench/parse-child.ts <ours|node-nmap> <file>
- * Prints one JSON line: {parser, hosts, ms, maxRssMiB}.
+ * Prints one JSON line: {parser, hosts, ms, maxRssMiB}. `none` parses nothing: the floor.
  *
  * node-nmap keeps its parse path private to NmapScan (it spawns `nmap -oX -`, concatenates
  * stdout into one string, runs xml2js.parseString with default options, then
@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { parseNmapXml } from '../services/discovery/src/nmap/nmap-xml-parser.js';
 
 const [parser, file] = process.argv.slice(2);
-if (!file || (parser !== 'ours' && parser !== 'node-nmap')) {
-  console.error('usage: parse-child.ts <ours|node-nmap> <file>');
+if (!file || (parser !== 'ours' && parser !== 'node-nmap' && parser !== 'none')) {
+  console.error('usage: parse-child.ts <ours|node-nmap|none> <file>');
   process.exit(2);
 }
 
@@ -57,7 +57,9 @@ async function nodeNmap(path: string): Promise<number> {
 }
 
 const t0 = performance.now();
-const hosts = await (parser === 'ours' ? ours(file) : nodeNmap(file));
+// `none` loads both parsers and parses nothing: the runtime floor both figures include.
+if (parser === 'none') createRequire(import.meta.url)('node-nmap');
+const hosts = parser === 'none' ? 0 : await (parser === 'ours' ? ours(file) : nodeNmap(file));
 const ms = performance.now() - t0;
 // maxRSS is in KiB on Linux.
 console.log(JSON.stringify({ parser, hosts, ms: Math.round(ms), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));

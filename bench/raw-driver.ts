@@ -89,10 +89,15 @@ export async function rawIngest(driver: Driver, rows: RawRow[], batch: number, a
   return services;
 }
 
-/** Reach baseline: distinct ePHI stores within k hops over observed connections and ePHI flows. */
+/**
+ * Reach baseline: the distinct ePHI-bearing assets (role stores/processes, or the target of an
+ * ePHI flow, as the product defines it) within 6 hops over observed connections and ePHI flows.
+ * The set only: no shortest paths, no ordering, no names.
+ */
 export const RAW_REACH = `
 MATCH (x:Asset {id: $id})
-OPTIONAL MATCH (x)-[:CONNECTS_TO|EPHI_FLOW*1..6]->(s:Asset {ephiRole: 'stores'})
+OPTIONAL MATCH (x)-[:CONNECTS_TO|EPHI_FLOW*1..6]->(s:Asset)
+WHERE s <> x AND (s.ephiRole IN ['stores', 'processes'] OR EXISTS { ()-[:EPHI_FLOW]->(s) })
 RETURN count(DISTINCT s) AS stores`;
 
 /** Overview baseline: group + count computed on the fly over all assets and connections. */
@@ -105,6 +110,8 @@ export const RAW_GROUP_EXPAND = `
 MATCH (a:Asset {subnetCidr: $cidr})
 OPTIONAL MATCH (a)-[c:CONNECTS_TO]->(b:Asset {subnetCidr: $cidr})
 RETURN a.id AS id, a.name AS name, a.kind AS kind, collect(b.id) AS targets`;
+/** `a.name IS NOT NULL` lets the planner walk the Asset(name) range index in order and stop at 50. */
 export const RAW_ASSET_PAGE = `
-MATCH (a:Asset) RETURN a.id AS id, a.name AS name, a.kind AS kind, a.ips AS ips, a.status AS status, a.lastSeen AS lastSeen
-ORDER BY a.name, a.id LIMIT 50`;
+MATCH (a:Asset) WHERE a.name IS NOT NULL
+RETURN a.id AS id, a.name AS name, a.kind AS kind, a.ips AS ips, a.status AS status, a.lastSeen AS lastSeen
+ORDER BY a.name LIMIT 50`;
