@@ -108,7 +108,7 @@ const AssetPatch = z
   })
   .partial()
   .strict()
-  .refine((o) => Object.keys(o).length > 0, { message: 'name at least one field to assert' })
+  .refine((o) => Object.keys(o).length > 0, { message: 'the body must set at least one field' })
   .describe('Asserted facts; null clears an assertion. Unknown fields are refused.');
 
 const Conflict = z.object({
