@@ -146,7 +146,7 @@ export async function cyNodes(page: Page, selector = 'node'): Promise<Record<str
 export async function paintedPixels(page: Page): Promise<number> {
   return page.evaluate(() => {
     let n = 0;
-    for (const cv of document.querySelectorAll<HTMLCanvasElement>('.cy canvas')) {
+    for (const cv of Array.from(document.querySelectorAll<HTMLCanvasElement>('.cy canvas'))) {
       const px = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
       for (let i = 3; i < px.length; i += 4) if (px[i]) n++;
     }

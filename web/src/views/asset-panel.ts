@@ -106,7 +106,7 @@ function render(p: HTMLElement, d: Detail): void {
   }
   for (const key of ['owner', 'site', 'vendor']) {
     const v = d[key];
-    if (v && typeof v === 'object') sections.push(h('section', {}, h('h3', {}, key), kv(v as Record<string, unknown>)));
+    if (v && typeof v === 'object') sections.push(h('section', { id: `asset-${key}` }, h('h3', {}, key), kv(v as Record<string, unknown>)));
   }
   const tableOf = (key: string, title: string) => {
     const v = d[key];
@@ -122,7 +122,7 @@ function render(p: HTMLElement, d: Detail): void {
   if (p2 && !Array.isArray(p2) && typeof p2 === 'object') sections.push(h('section', {}, h('h3', {}, 'Provenance'), kv(p2 as Record<string, unknown>)));
 
   p.replaceChildren(closeButton(), h('h2', { id: 'asset-panel-title' }, d.name), h('p', { class: 'muted' }, d.id), ...sections);
-  if (can('analyst')) void editForm(d).then((f) => p.append(f));
+  if (can('security')) void editForm(d).then((f) => p.append(f));
 }
 
 async function editForm(d: Detail): Promise<HTMLElement> {
@@ -133,17 +133,26 @@ async function editForm(d: Detail): Promise<HTMLElement> {
   if (spec && !schema) {
     return h('section', { class: 'edit' }, h('h3', {}, 'Edit'), h('p', { class: 'muted' }, 'This server does not accept edits of asserted fields yet.'));
   }
-  type PropSchema = { enum?: string[]; anyOf?: { enum?: string[] }[] };
+  type PropSchema = { enum?: string[]; type?: string | string[]; anyOf?: { enum?: string[]; type?: string }[] };
   const props: Record<string, PropSchema> = schema?.properties ?? Object.fromEntries(ASSERTED_DEFAULT.map((k) => [k, {}]));
   const asserted = (d.asserted as Record<string, unknown> | undefined) ?? d;
   const form = h('form', { class: 'edit', id: 'asset-edit', 'aria-label': 'Edit asserted fields' }, h('h3', {}, 'Asserted fields'));
   const inputs: Record<string, HTMLInputElement | HTMLSelectElement> = {};
+  const booleans = new Set<string>();
+  const people = (k: string) => k === 'ownerId';
+  const peopleList = 'ownerId' in props ? await api<{ items: { id: string; name: string; email?: string | null }[] }>('/people?limit=500').then((r) => r.items).catch(() => null) : null;
+  const linked = (k: string) => (k === 'ownerId' ? d.owner : k === 'siteId' ? d.site : k === 'vendorId' ? d.vendor : undefined) as { id?: string } | null | undefined;
   for (const [k, s] of Object.entries(props)) {
     const id = `edit-${k}`;
-    const enumVals = s.enum ?? s.anyOf?.find((x) => x.enum)?.enum ?? ENUMS[k];
-    const cur = asserted[k] ?? asserted[k.replace(/^a_/, '')] ?? (k === 'ownerId' ? (d.owner as { id?: string } | undefined)?.id : undefined);
+    const isBool = s.type === 'boolean' || (Array.isArray(s.type) && s.type.includes('boolean')) || Boolean(s.anyOf?.some((x) => x.type === 'boolean'));
+    if (isBool) booleans.add(k);
+    const enumVals = isBool ? ['true', 'false'] : (s.enum ?? s.anyOf?.find((x) => x.enum)?.enum ?? ENUMS[k]);
+    const rawCur = k.endsWith('Id') ? linked(k)?.id : (asserted[k] ?? asserted[`a_${k}`]);
+    const cur = rawCur === undefined || rawCur === null ? undefined : String(rawCur);
     let input: HTMLInputElement | HTMLSelectElement;
-    if (enumVals) {
+    if (people(k) && peopleList) {
+      input = h('select', { id, name: k }, h('option', { value: '' }, '— nobody —'), ...peopleList.map((pp) => h('option', { value: pp.id, selected: pp.id === cur }, pp.email ? `${pp.name} <${pp.email}>` : pp.name)));
+    } else if (enumVals) {
       input = h('select', { id, name: k }, h('option', { value: '' }, '—'), ...enumVals.map((v: string) => h('option', { value: v, selected: v === cur }, v)));
     } else {
       input = h('input', { id, name: k, value: typeof cur === 'string' ? cur : '' });
@@ -156,8 +165,11 @@ async function editForm(d: Detail): Promise<HTMLElement> {
   const initial = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value]));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const body: Record<string, string | null> = {};
-    for (const [k, i] of Object.entries(inputs)) if (i.value !== initial[k]) body[k] = i.value === '' ? null : i.value;
+    const body: Record<string, string | boolean | null> = {};
+    for (const [k, i] of Object.entries(inputs)) {
+      if (i.value === initial[k]) continue;
+      body[k] = i.value === '' ? null : booleans.has(k) ? i.value === 'true' : i.value;
+    }
     if (!Object.keys(body).length) {
       msg.textContent = 'Nothing changed.';
       return;

@@ -162,7 +162,9 @@ export async function renderMap(root: HTMLElement, attachGraph: (host: HTMLEleme
       }
       const total = ov.budget.totalAssets;
       status.textContent = `${total} assets in ${ov.elements.nodes.length} ${groupBy} groups${ov.source === 'derived' ? ' (derived from the asset list)' : ''}. Select a group to expand it.`;
-      (window as unknown as { __atlas: Record<string, unknown> }).__atlas.lastRenderMs = performance.now() - t0;
+      const atlas = (window as unknown as { __atlas: Record<string, unknown> }).__atlas;
+      atlas.lastRenderMs = performance.now() - t0;
+      atlas.firstRenderAt ??= performance.now();
     }
   } catch (err) {
     status.textContent = err instanceof ApiError ? `Cannot load the map: ${err.message}` : String(err);

@@ -19,9 +19,11 @@ interface PathNode {
 interface ReachTarget {
   asset: Partial<AssetSummary> & { id: string; name?: string };
   hops: number;
-  paths: PathNode[][];
+  /** A path is a list of nodes, or {nodes, edges} with the kind of each hop. */
+  paths: (PathNode[] | { nodes: PathNode[]; edges?: string[] })[];
 }
 interface ReachResult {
+  items?: ReachTarget[];
   targets?: ReachTarget[];
   sources?: ReachTarget[];
   bounds?: Record<string, unknown>;
@@ -91,7 +93,7 @@ export async function renderReach(root: HTMLElement, attachGraph: (host: HTMLEle
     await canvas.replace([]);
     return;
   }
-  const targets = r.targets ?? r.sources ?? [];
+  const targets = (r.items ?? r.targets ?? r.sources ?? []).map((t) => ({ ...t, paths: (t.paths ?? []).map((x) => (Array.isArray(x) ? x : x.nodes)) }));
   const nodes = new Map<string, ElementDefinition>();
   const edges = new Map<string, ElementDefinition>();
   const info = new Map(targets.map((t) => [t.asset.id, t.asset]));

@@ -111,13 +111,18 @@ export async function renderScans(root: HTMLElement): Promise<void> {
   }
   table.append(body);
   list.append(table);
-  if (can('security')) page.append(createForm(() => void renderScans(root)));
+  if (can('security')) {
+    const profiles = await api<{ items: { id: string; description: string }[] }>('/scans/profiles').then((r) => r.items).catch(() => []);
+    page.append(createForm(profiles, () => void renderScans(root)));
+  }
 }
 
-function createForm(onCreated: () => void): HTMLElement {
+function createForm(profiles: { id: string; description: string }[], onCreated: () => void): HTMLElement {
   const name = h('input', { id: 'scan-name', required: true, maxlength: 100 });
   const targets = h('input', { id: 'scan-targets', required: true, placeholder: '127.0.0.1, 127.0.0.0/29' });
-  const profile = h('input', { id: 'scan-profile', value: 'discovery' });
+  const profile: HTMLInputElement | HTMLSelectElement = profiles.length
+    ? h('select', { id: 'scan-profile' }, ...profiles.map((p) => h('option', { value: p.id }, `${p.id} — ${p.description}`)))
+    : h('input', { id: 'scan-profile', value: 'discovery' });
   const schedule = h('input', { id: 'scan-schedule', placeholder: 'optional, e.g. 0 2 * * 0' });
   const msg = h('p', { role: 'alert', class: 'error', id: 'scan-error' });
   const form = h(
