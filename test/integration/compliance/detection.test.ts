@@ -6,7 +6,7 @@ import { listAlerts } from '../../../services/core/src/graph/alert-repository.js
 import { startClassificationWorker } from '../../../services/discovery/src/workers/classification-worker.js';
 import { startImportWorker } from '../../../services/discovery/src/workers/import-worker.js';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
-import { assetIdByIp, healthcareLabXml, waitForJob } from './helpers.js';
+import { assetIdByIp, healthcareLabXml, namedHostXml, waitForJob } from './helpers.js';
 
 /**
  * The detection path as a user meets it: an nmap import finishes, the classification job runs by
@@ -163,5 +163,24 @@ describe('classification: suggestions from an import, confirmation, shadow AI', 
     const again = await t.app.inject({ method: 'POST', url: '/api/v1/suggestions/evaluate', headers: t.auth('security'), payload: {} });
     expect((await waitForJob(t, again.json().jobId)).result).toMatchObject({ alerts: { opened: 0 } });
     expect((await listAlerts(t.graph, { limit: 50 })).filter((a) => a.state === 'open')).toHaveLength(2);
+  });
+
+  it('a Zeek flow log with a connection to a host named api.openai.com yields a shadow-AI alert by itself', async () => {
+    // The endpoint's name comes from an earlier scan (PTR); the flow log only has addresses. Data only: nothing is contacted.
+    const named = await t.app.inject({ method: 'POST', url: '/api/v1/imports/nmap', headers: { ...t.auth('security'), 'content-type': 'application/xml' }, payload: namedHostXml('127.77.9.20', 'api.openai.com') });
+    expect((await waitForJob(t, named.json().jobId)).state).toBe('completed');
+    const conn = JSON.stringify({ ts: 1764864100.5, uid: 'CshadowAI1', 'id.orig_h': IPS.inference, 'id.orig_p': 51234, 'id.resp_h': '127.77.9.20', 'id.resp_p': 443, proto: 'tcp', service: 'ssl', orig_bytes: 20480, resp_bytes: 96000, orig_pkts: 40, resp_pkts: 80 });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/imports/zeek', headers: { ...t.auth('security'), 'content-type': 'text/plain' }, payload: `${conn}\n` });
+    expect(res.statusCode).toBe(202);
+    const flowJob = res.json().jobId as string;
+    expect((await waitForJob(t, flowJob)).state).toBe('completed');
+    const cls = await waitForJob(t, `cls-after-${flowJob}`);
+    expect(cls.state).toBe('completed');
+    const alerts = await listAlerts(t.graph, { limit: 50 });
+    const shadow = alerts.find((a) => a.dedupeKey === `shadow-ai:${ids.inference}:openai`);
+    expect(shadow).toMatchObject({ state: 'open', assetId: ids.inference });
+    // The source is named as the asset is named now (a flow import currently renames hosts to their address).
+    expect(shadow!.message).toMatch(/^(inference-lab|127\.77\.9\.12) connects to api\.openai\.com \(OpenAI\), an AI service; confirm whether ePHI is sent and whether a BAA covers it$/);
+    expect(shadow!.evidence).toMatchObject({ kind: 'shadow-ai', provider: 'OpenAI', endpoint: 'api.openai.com', port: 443 });
   });
 });

@@ -49,3 +49,14 @@ ${host(ips.inference, 'inference-lab', [port(11434, 'unknown', null)])}
 </nmaprun>
 `;
 }
+
+/** An nmap run that only names a host (a PTR record), with no ports: how a public endpoint gets its name. */
+export function namedHostXml(ip: string, name: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE nmaprun>
+<nmaprun scanner="nmap" args="nmap -sn ${ip}" start="1764864000" startstr="Fri Dec  4 16:00:00 2026" version="7.93" xmloutputversion="1.05">
+<host><status state="up" reason="user-set" reason_ttl="0"/><address addr="${ip}" addrtype="ipv4"/><hostnames><hostname name="${name}" type="PTR"/></hostnames></host>
+<runstats><finished time="1764864001" timestr="Fri Dec  4 16:00:01 2026" elapsed="1.00" summary="Nmap done; 1 IP address (1 host up)" exit="success"/><hosts up="1" down="0" total="1"/></runstats>
+</nmaprun>
+`;
+}
