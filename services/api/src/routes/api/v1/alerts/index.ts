@@ -26,10 +26,11 @@ const NoteBody = z.object({ note: z.string().max(2000).optional() }).strict().nu
 
 const route: FastifyPluginAsyncZod = async (app) => {
   const notifier = alertNotifier(app.graph, app.queues, app.config);
-  // The one place the repeating sweep is upserted (see services/discovery/DESIGN.md). Best effort:
-  // with Redis down at start the API still starts, and the next start upserts it.
+  // The one place the repeating sweep is upserted (see services/discovery/DESIGN.md). Not awaited:
+  // with Redis down at start the API must still start; the upsert waits in the client's offline
+  // queue and lands when Redis is back.
   app.addHook('onReady', async () => {
-    await ensureMaintenanceSchedules(app.queues, app.config.ATLAS_STALENESS_SWEEP_SECONDS).catch((err: Error) => app.log.warn({ err }, 'could not upsert the staleness sweep schedule'));
+    void ensureMaintenanceSchedules(app.queues, app.config.ATLAS_STALENESS_SWEEP_SECONDS).catch((err: Error) => app.log.warn({ err }, 'could not upsert the staleness sweep schedule'));
   });
 
   app.get('/alerts', {
