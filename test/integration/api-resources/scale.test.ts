@@ -88,8 +88,11 @@ describe(`map and reach at ${N.toLocaleString('en')} assets`, () => {
       for (let i = 1; i < r.body.items.length; i++) expect(r.body.items[i].hops).toBeGreaterThanOrEqual(r.body.items[i - 1].hops);
     }
     console.log(`[figures] reach/from k=6 at ${N} assets over the API: p50 ${[...times].sort((a, b) => a - b)[10]} ms, p95 ${p95(times)} ms`);
-    const focus = await call(t, 'GET', `/api/v1/map/focus/${ids[5]}?k=3`, 'viewer');
+    const focus = await call(t, 'GET', `/api/v1/map/focus/${ids[5]}?k=3&maxElements=200`, 'viewer');
     expect(focus.body.budget.aggregated).toBe(true);
-    expect(focus.body.elements.nodes.length + focus.body.elements.edges.length).toBeLessThanOrEqual(2000);
+    expect(focus.body.elements.nodes.length + focus.body.elements.edges.length).toBeLessThanOrEqual(200);
+    const groups = focus.body.elements.nodes.filter((n: any) => n.data.type === 'group');
+    expect(groups.length).toBeGreaterThan(0);
+    expect(groups.every((n: any) => n.data.count > 0 && n.data.hops >= 1)).toBe(true);
   });
 });

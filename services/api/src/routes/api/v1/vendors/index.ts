@@ -7,7 +7,10 @@ const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Params = z.object({ id: z.string().min(1).max(64) });
 
 /** YYYY-MM-DD that is a real calendar date (format: date in OpenAPI). */
-export const IsoDate = z.iso.date().refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+export const IsoDate = z.iso.date().refine((s) => {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+}, 'not a calendar date');
 
 /** A plain address: a subset of what every email validator accepts, so clients and server agree. */
 export const Email = z.string().max(254).regex(/^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}$/, 'an email address such as name@example.org');
