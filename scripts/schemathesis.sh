@@ -67,6 +67,7 @@ set +e
   --workers "${SCHEMATHESIS_WORKERS:-2}" \
   --seed "${SCHEMATHESIS_SEED:-20261204}" \
   --no-color \
+  --generation-database "$OUT/examples-db" \
   "${FILTER[@]}" "${EXCLUDE[@]}" \
   --report junit --report-dir "$OUT" 2>&1 | tee "$OUT/last-run.log"
 STATUS=${PIPESTATUS[0]}
