@@ -235,7 +235,9 @@ export function planIngest(observations: Observation[], known: KnownAsset[], pri
   return { rows, events, conflicts };
 }
 
-const LOAD = `
+// Three flat UNWIND statements (assets, interfaces, services) rather than one with per-row
+// subqueries: the same writes, planned as simple index-backed MERGE pipelines.
+const LOAD_ASSETS = `
 MERGE (src:Source {id: $sourceId})
 WITH src
 UNWIND $rows AS row
@@ -253,49 +255,53 @@ FOREACH (_ IN CASE WHEN row.fresh THEN [1] ELSE [] END |
       a.ephiRole = coalesce(a.a_ephiRole, 'unknown'),
       a.searchText = toLower(coalesce(a.a_name, '') + ' ' + coalesce(a.a_assetTag, '') + ' ' + coalesce(a.a_serial, '') + ' ' + row.search)
 )
-MERGE (a)-[asb:SEEN_BY]->(src)
-  ON CREATE SET asb.firstSeen = datetime($at), asb.lastSeen = datetime($at), asb.lastRunId = $runId
-SET asb.lastRunId = CASE WHEN asb.lastSeen < datetime($at) THEN $runId ELSE asb.lastRunId END,
-    asb.firstSeen = CASE WHEN asb.firstSeen > datetime($at) THEN datetime($at) ELSE asb.firstSeen END,
-    asb.lastSeen = CASE WHEN asb.lastSeen < datetime($at) THEN datetime($at) ELSE asb.lastSeen END
-WITH a, row, src
-CALL (a, row, src) {
-  UNWIND row.interfaces AS ifc
-  MERGE (i:Interface {key: ifc.key})
-    ON CREATE SET i.firstSeen = datetime($at), i.lastSeen = datetime($at)
-  SET i.ip = ifc.ip, i.family = ifc.family, i.mac = ifc.mac, i.macKind = ifc.macKind,
-      i.macVendor = coalesce(ifc.macVendor, i.macVendor),
-      i.firstSeen = CASE WHEN i.firstSeen > datetime($at) THEN datetime($at) ELSE i.firstSeen END,
-      i.lastSeen = CASE WHEN i.lastSeen < datetime($at) THEN datetime($at) ELSE i.lastSeen END
-  MERGE (a)-[:HAS_INTERFACE]->(i)
-  FOREACH (cidr IN CASE WHEN ifc.subnet IS NULL THEN [] ELSE [ifc.subnet] END |
-    MERGE (sn:Subnet {cidr: cidr}) ON CREATE SET sn.family = ifc.family, sn.derived = true
-    MERGE (i)-[:IN_SUBNET]->(sn))
-  MERGE (i)-[sb:SEEN_BY]->(src)
-    ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
-  SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
-      sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
-      sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END
-  RETURN count(i) AS ni
-}
-CALL (a, row, src) {
-  UNWIND row.services AS svc
-  MERGE (s:Service {key: svc.key})
-    ON CREATE SET s.firstSeen = datetime($at), s.lastSeen = datetime($at)
-  SET s.firstSeen = CASE WHEN s.firstSeen > datetime($at) THEN datetime($at) ELSE s.firstSeen END
-  FOREACH (_ IN CASE WHEN row.fresh THEN [1] ELSE [] END |
-    SET s += svc.props,
-        s.lastSeen = CASE WHEN svc.props.reason = 'not-reported' THEN s.lastSeen ELSE datetime($at) END,
-        s.open = svc.props.state = 'open')
-  MERGE (a)-[:HAS_SERVICE]->(s)
-  MERGE (s)-[sb:SEEN_BY]->(src)
-    ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
-  SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
-      sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
-      sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END
-  RETURN count(s) AS ns
-}
-RETURN sum(CASE WHEN row.isNew THEN 1 ELSE 0 END) AS created, sum(CASE WHEN row.isNew THEN 0 ELSE 1 END) AS updated, sum(ns) AS services`;
+MERGE (a)-[sb:SEEN_BY]->(src)
+  ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
+SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
+    sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
+    sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END`;
+
+const LOAD_SUBNETS = `
+UNWIND $subnets AS x
+MERGE (sn:Subnet {cidr: x.cidr}) ON CREATE SET sn.family = x.family, sn.derived = true`;
+
+const LOAD_INTERFACES = `
+MATCH (src:Source {id: $sourceId})
+UNWIND $ifaces AS ifc
+MATCH (a:Asset {id: ifc.assetId})
+MERGE (i:Interface {key: ifc.key})
+  ON CREATE SET i.firstSeen = datetime($at), i.lastSeen = datetime($at)
+SET i.ip = ifc.ip, i.family = ifc.family, i.mac = ifc.mac, i.macKind = ifc.macKind,
+    i.macVendor = coalesce(ifc.macVendor, i.macVendor),
+    i.firstSeen = CASE WHEN i.firstSeen > datetime($at) THEN datetime($at) ELSE i.firstSeen END,
+    i.lastSeen = CASE WHEN i.lastSeen < datetime($at) THEN datetime($at) ELSE i.lastSeen END
+MERGE (a)-[:HAS_INTERFACE]->(i)
+WITH src, ifc, i
+OPTIONAL MATCH (sn:Subnet {cidr: ifc.subnet})
+FOREACH (x IN CASE WHEN sn IS NULL THEN [] ELSE [sn] END | MERGE (i)-[:IN_SUBNET]->(x))
+MERGE (i)-[sb:SEEN_BY]->(src)
+  ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
+SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
+    sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
+    sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END`;
+
+const LOAD_SERVICES = `
+MATCH (src:Source {id: $sourceId})
+UNWIND $services AS svc
+MATCH (a:Asset {id: svc.assetId})
+MERGE (s:Service {key: svc.key})
+  ON CREATE SET s.firstSeen = datetime($at), s.lastSeen = datetime($at)
+SET s.firstSeen = CASE WHEN s.firstSeen > datetime($at) THEN datetime($at) ELSE s.firstSeen END
+FOREACH (_ IN CASE WHEN svc.fresh THEN [1] ELSE [] END |
+  SET s += svc.props,
+      s.lastSeen = CASE WHEN svc.props.reason = 'not-reported' THEN s.lastSeen ELSE datetime($at) END,
+      s.open = svc.props.state = 'open')
+MERGE (a)-[:HAS_SERVICE]->(s)
+MERGE (s)-[sb:SEEN_BY]->(src)
+  ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
+SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
+    sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
+    sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END`;
 
 export const SAVE_EVENTS = `
 UNWIND $events AS e
@@ -326,15 +332,21 @@ export async function ingestObservations(graph: GraphClient, ctx: IngestContext,
     const { known, prior } = await loadKnown(tx, observations);
     const plan = planIngest(observations, known, prior, ctx);
     const params = { rows: plan.rows, events: plan.events, conflicts: plan.conflicts, at: ctx.at, runId: ctx.runId, sourceId: ctx.sourceId, demo: ctx.demo ?? false };
-    const res = await tx.run(LOAD, params);
+    const ifaces: Record<string, unknown>[] = plan.rows.flatMap((r) => r.interfaces.map((i) => ({ ...i, assetId: r.id })));
+    const services = plan.rows.flatMap((r) => r.services.map((x) => ({ ...x, assetId: r.id, fresh: r.fresh })));
+    const subnets = [...new Map(ifaces.filter((i) => i.subnet).map((i) => [String(i.subnet), { cidr: i.subnet, family: i.family }])).values()];
+    await tx.run(LOAD_ASSETS, params);
+    if (subnets.length) await tx.run(LOAD_SUBNETS, { subnets });
+    if (ifaces.length) await tx.run(LOAD_INTERFACES, { ...params, ifaces });
+    if (services.length) await tx.run(LOAD_SERVICES, { ...params, services });
     if (plan.events.length) await tx.run(SAVE_EVENTS, params);
     if (plan.conflicts.length) await tx.run(SAVE_CONFLICTS, params);
-    const r = res[0] ?? {};
+    const created = plan.rows.filter((r) => r.isNew).length;
     return {
       hosts: observations.length,
-      assetsCreated: Number(r.created ?? 0),
-      assetsUpdated: Number(r.updated ?? 0),
-      services: Number(r.services ?? 0),
+      assetsCreated: created,
+      assetsUpdated: plan.rows.length - created,
+      services: services.length,
       changes: plan.events.length,
       conflicts: plan.conflicts.length,
     };
