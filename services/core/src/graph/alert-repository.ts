@@ -9,7 +9,7 @@ import { int, type GraphClient, type Row } from './neo4j-client.js';
  */
 export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
-export const ALERT_TYPES = ['stale', 'new-asset', 'new-port', 'scan-failed', 'scan-partial', 'other'] as const;
+export const ALERT_TYPES = ['stale', 'new-asset', 'new-port', 'scan-failed', 'scan-partial', 'shadow-ai', 'ephi-ai-no-baa', 'review-overdue', 'other'] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const ALERT_SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];

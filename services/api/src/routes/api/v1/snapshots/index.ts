@@ -41,8 +41,10 @@ const SnapId = z.string().regex(/^snap-[0-9a-z]+-[0-9a-f]{6}$/, 'a snapshot id')
 const route: FastifyPluginAsyncZod = async (app) => {
   const repo = new SnapshotRepository(app.graph, app.config.ATLAS_DATA_DIR);
   // The scheduled snapshot, review sweep and re-evaluation are upserted here, once the app is ready.
+  // Not awaited: with Redis down at start the upsert would wait for it and time out fastify's
+  // onReady; the API must come up and answer 503 instead.
   app.addHook('onReady', async () => {
-    await upsertClassificationSchedules(app.queues).catch((err: unknown) => app.log.warn({ err }, 'could not upsert the classification schedules'));
+    void upsertClassificationSchedules(app.queues).catch((err: unknown) => app.log.warn({ err }, 'could not upsert the classification schedules'));
   });
 
   app.post(
