@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem, release } from 'node:os';
+import { cpus, totalmem, release } from 'node:os';
 import type { Measure } from './lib.js';
 
 export interface RunInfo {
@@ -10,6 +10,8 @@ export interface RunInfo {
   seed: number;
   command: string;
   finished: boolean;
+  /** os.loadavg() when the report was written by the run itself. */
+  loadavg?: number[];
 }
 
 function fmt(v: Record<string, number | string | null> | undefined): string {
@@ -28,7 +30,7 @@ export function renderReport(measures: Measure[], info: RunInfo, analysisPath?: 
     '',
     `Written by \`${info.command}\` started ${info.startedAt} (${info.mode} run, ${info.finished ? `finished in ${info.minutes} min` : `**incomplete**: stopped or still running after ${info.minutes} min`}, generator seed ${info.seed}).`,
     '',
-    `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Linux ${release()}, Node ${process.versions.node}, Neo4j ${info.neo4jVersion} (embedded, the product's own provisioning), Redis (embedded). Load average when this report was written: ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${cpu.length} cores. The machine is shared: absolute times drift between runs, the ratios against baselines measured in the same run are the figures to compare.`,
+    `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Linux ${release()}, Node ${process.versions.node}, Neo4j ${info.neo4jVersion} (embedded, the product's own provisioning), Redis (embedded).${info.loadavg ? ` Load average when this report was written: ${info.loadavg.map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${cpu.length} cores.` : ''} The machine is shared: absolute times drift between runs, the ratios against baselines measured in the same run are the figures to compare.`,
     '',
     '| # | measure | size | product | baseline | ratio | target | met |',
     '|---|---|---|---|---|---|---|---|',

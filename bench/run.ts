@@ -6,6 +6,7 @@
  * --reuse-graph (with --only, no worker) measures on the big graph an earlier run left behind.
  */
 import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../services/core/src/config.js';
@@ -63,7 +64,7 @@ function report(finished: boolean): void {
   writeReport(
     reportPath,
     measures,
-    { mode: quick ? 'quick' : 'full', startedAt: runStarted.at, minutes, neo4jVersion: runStarted.neo4jVersion, seed, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, finished },
+    { mode: quick ? 'quick' : 'full', startedAt: runStarted.at, minutes, neo4jVersion: runStarted.neo4jVersion, seed, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, finished, loadavg: loadavg() },
     join(root, 'bench/ANALYSIS.md'),
   );
 }
