@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
+import { ALERT_TYPES } from '../../../services/core/src/graph/alert-repository.js';
 import { buildSmallGraph, call } from './small-graph.js';
+
+const ALERT_TYPE = ALERT_TYPES[0];
 
 describe('ePHI reach and map views on a small graph with known answers', () => {
   let t: TestApp;
@@ -26,7 +29,7 @@ describe('ePHI reach and map views on a small graph with known answers', () => {
   afterAll(async () => t.close());
 
   it('from the laptop: the stores within 3 hops, closest first, with both shortest paths to db', async () => {
-    const r = await call(t, 'GET', `/api/v1/reach/from/${ids.laptop}?k=3`, 'security');
+    const r = await call(t, 'GET', `/api/v1/reach/from/${ids.laptop}?k=3&paths=3`, 'security');
     expect(r.status).toBe(200);
     expect(r.body.items.map((i: any) => [i.asset.name, i.hops])).toEqual([
       ['db.t.example', 3],
@@ -100,6 +103,17 @@ describe('ePHI reach and map views on a small graph with known answers', () => {
     expect(edges).toContainEqual(['subnet:10.9.1.0/24', 'subnet:10.9.2.0/24', 'connections', 2]);
     expect(edges).toContainEqual(['subnet:10.9.2.0/24', `vendor:${vendors.ai}`, 'ephi-flows', 1]);
     expect(r.body.budget).toMatchObject({ maxElements: 2000, aggregated: false, totalAssets: 9 });
+  });
+
+  it('overview counts open alerts per group; resolved ones drop out', async () => {
+    const { openAlert, resolveAlerts } = await import('../../../services/core/src/graph/alert-repository.js');
+    await openAlert(t.graph, { type: ALERT_TYPE, dedupeKey: 'test:db', severity: 'high', message: 'test', assetId: ids.db });
+    await openAlert(t.graph, { type: ALERT_TYPE, dedupeKey: 'test:files', severity: 'low', message: 'test', assetId: ids.files });
+    const alerts = async () =>
+      Object.fromEntries((await call(t, 'GET', '/api/v1/map/overview?groupBy=subnet', 'viewer')).body.elements.nodes.map((n: any) => [n.data.id, n.data.alertCount]));
+    expect(await alerts()).toMatchObject({ 'subnet:10.9.1.0/24': 0, 'subnet:10.9.2.0/24': 2 });
+    await resolveAlerts(t.graph, 'test:files');
+    expect((await alerts())['subnet:10.9.2.0/24']).toBe(1);
   });
 
   it('overview above the budget folds the smallest groups into one and says so', async () => {

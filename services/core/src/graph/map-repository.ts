@@ -131,8 +131,8 @@ export class MapRepository {
          WITH a, ${groupKey(groupBy, 'a')} AS g, ${groupLabel(groupBy, 'a')} AS label
          WITH g, label, count(*) AS count,
               sum(CASE WHEN ${EPHI('a')} THEN 1 ELSE 0 END) AS ephiCount, sum(CASE WHEN coalesce(a.isAi, false) THEN 1 ELSE 0 END) AS aiCount,
-              sum(CASE WHEN ${STALE('a')} THEN 1 ELSE 0 END) AS staleCount, sum(${OPEN_ALERTS('a')}) AS alertCount
-         RETURN g AS id, label, count, ephiCount, aiCount, staleCount, alertCount`,
+              sum(CASE WHEN ${STALE('a')} THEN 1 ELSE 0 END) AS staleCount
+         RETURN g AS id, label, count, ephiCount, aiCount, staleCount, 0 AS alertCount`,
         params,
       ),
       this.graph.read(
@@ -147,6 +147,17 @@ export class MapRepository {
     ]);
     const groups = new Map<string, GroupRow>();
     for (const r of groupRows) groups.set(r.id as string, r as unknown as GroupRow);
+    // Open alerts counted from the alerts (few, indexed by state) rather than by expanding every
+    // asset's ABOUT relationships, which also link the whole change history.
+    for (const r of await this.graph.read(
+      `MATCH (al:Alert) WHERE al.state IN ['open', 'acknowledged']
+       MATCH (al)-[:ABOUT]->(a:Asset) WHERE ${fa}
+       RETURN ${groupKey(groupBy, 'a')} AS g, count(*) AS n`,
+      params,
+    )) {
+      const g = groups.get(r.g as string);
+      if (g) g.alertCount = Number(r.n);
+    }
     // Vendors that are flow or connection endpoints appear as their own (external) groups.
     for (const r of edgeRows) {
       for (const x of [r.xa, r.xb] as ({ id: string; label: string } | null)[]) {

@@ -29,7 +29,7 @@ const ReachResponse = z.object({
 const ReachQuery = z.object({
   k: z.coerce.number().int().min(1).max(REACH_MAX_HOPS).default(3).describe('maximum hops'),
   limit: z.coerce.number().int().min(1).max(REACH_MAX_RESULTS).default(50).describe('maximum assets returned'),
-  paths: z.coerce.number().int().min(1).max(REACH_MAX_PATHS).default(3).describe('shortest paths returned per asset'),
+  paths: z.coerce.number().int().min(1).max(REACH_MAX_PATHS).default(1).describe('shortest paths returned per asset (more cost more)'),
 });
 
 const EgressResponse = z.object({
