@@ -14,7 +14,7 @@ export const importCommands: CliCommand[] = [
       const file = args[0];
       if (!file || !existsSync(file)) throw new Error(`no such file: ${file ?? '(none given)'}`);
       // A local worker makes the command complete whether or not `npm start` is running.
-      const worker = startImportWorker(ctx.queues, ctx.graph, 1);
+      const worker = startImportWorker(ctx.queues, ctx.graph, 1, ctx.config.ATLAS_IDENTITY_IP_WINDOW_HOURS);
       try {
         const jobId = await acceptNmapUpload(ctx.queues, ctx.config.ATLAS_DATA_DIR, createReadStream(file), { filename: basename(file), requestedBy: 'cli' });
         process.stderr.write(`queued ${jobId}\n`);

@@ -250,7 +250,7 @@ FOREACH (_ IN CASE WHEN row.fresh THEN [1] ELSE [] END |
   SET a += row.props,
       a.lastRunId = CASE WHEN a.lastSeen = datetime($at) THEN coalesce(a.lastRunId, $runId) ELSE $runId END,
       a.lastSeen = datetime($at), a.status = 'up',
-      a.name = coalesce(a.a_name, row.props.fqdn, row.props.hostnames[0], row.props.ips[0], row.props.mac, a.id),
+      a.name = coalesce(a.a_name, row.props.fqdn, row.props.hostnames[0], a.fqdn, a.hostnames[0], row.props.ips[0], row.props.mac, a.id),
       a.kind = coalesce(a.a_kind, row.props.o_kind, 'unknown'),
       a.ephiRole = coalesce(a.a_ephiRole, 'unknown'),
       a.searchText = toLower(coalesce(a.a_name, '') + ' ' + coalesce(a.a_assetTag, '') + ' ' + coalesce(a.a_serial, '') + ' ' + row.search)

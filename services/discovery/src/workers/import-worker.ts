@@ -24,14 +24,14 @@ export interface ImportResult extends IngestCounts {
   errorMessage?: string;
 }
 
-export function startImportWorker(queues: QueueHub, graph: GraphClient, concurrency = 1) {
+export function startImportWorker(queues: QueueHub, graph: GraphClient, concurrency = 1, ipWindowHours?: number) {
   return queues.startWorker<NmapImportJobData | FlowImportJobData | CsvImportJobData, unknown>(
     'import',
     async (job) => {
       try {
         if (job.name === 'zeek') return await processFlowImport(job as Job<FlowImportJobData>, graph);
         if (job.name === 'csv') return await processCsvImport(job as Job<CsvImportJobData>, graph);
-        return await processNmapImport(job as Job<NmapImportJobData>, graph);
+        return await processNmapImport(job as Job<NmapImportJobData>, graph, ipWindowHours);
       } catch (err) {
         // Bad input never gets better on retry: fail the job for good with its stable code.
         if (err instanceof AtlasError && err.status < 500) throw new UnrecoverableError(`${err.code}: ${err.message}`);
@@ -47,7 +47,7 @@ export function startImportWorker(queues: QueueHub, graph: GraphClient, concurre
     });
 }
 
-export async function processNmapImport(job: Job<NmapImportJobData>, graph: GraphClient): Promise<ImportResult> {
+export async function processNmapImport(job: Job<NmapImportJobData>, graph: GraphClient, ipWindowHours?: number): Promise<ImportResult> {
   const runId = `run-${job.id}`;
   const counts: IngestCounts = { hosts: 0, assetsCreated: 0, assetsUpdated: 0, services: 0 };
   let batch: NmapHost[] = [];
@@ -58,7 +58,7 @@ export async function processNmapImport(job: Job<NmapImportJobData>, graph: Grap
   const coveredIps = new Set<string>();
   const flush = async () => {
     if (batch.length === 0) return;
-    const c = await ingestHosts(graph, { runId, sourceId: job.data.sourceId, at, scanned }, batch);
+    const c = await ingestHosts(graph, { runId, sourceId: job.data.sourceId, at, scanned, ipWindowHours }, batch);
     counts.hosts += c.hosts;
     counts.assetsCreated += c.assetsCreated;
     counts.assetsUpdated += c.assetsUpdated;

@@ -19,7 +19,7 @@ export function alertNotifier(graph: GraphClient, queues: QueueHub, config: Atla
 export function startWorkers(queues: QueueHub, graph: GraphClient, config: AtlasConfig, scan: ScanWorkerOptions = {}): RunningWorkers {
   const notifier = alertNotifier(graph, queues, config);
   const scanWorker = startScanWorker(queues, graph, config, notifier, { concurrency: config.ATLAS_WORKER_CONCURRENCY, ...scan });
-  const workers = [startImportWorker(queues, graph, config.ATLAS_WORKER_CONCURRENCY), startMaintenanceWorker(queues, graph, config, notifier)];
+  const workers = [startImportWorker(queues, graph, config.ATLAS_WORKER_CONCURRENCY, config.ATLAS_IDENTITY_IP_WINDOW_HOURS), startMaintenanceWorker(queues, graph, config, notifier)];
   workers.push(startClassificationWorker(queues, graph, config) as unknown as (typeof workers)[number]);
   return {
     async close() {
