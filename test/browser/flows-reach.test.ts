@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../services/platform/src/demo/seed-demo.js';
-import { createUser, cyNodes, login, openPage, poll, screenshot, startBrowserApp, type BrowserApp, type UiPage } from './helpers.js';
+import { createUser, cyNodes, login, paintedPixels, openPage, poll, screenshot, startBrowserApp, type BrowserApp, type UiPage } from './helpers.js';
 
 /** ePHI flows, reach paths and editing an asset's owner, in Chromium against the demo network. */
 type Edge = { data: Record<string, unknown> };
@@ -45,6 +45,8 @@ describe('flows, reach and asset editing in Chromium', () => {
       expect(d.line).toBe(want === 'flow-ok' ? 'solid' : 'dashed');
     }
     await expect(ui.page.locator('.legend').innerText()).resolves.toContain('unencrypted ePHI flow');
+    // The canvas moved here from the map view and draws the flows.
+    await poll(() => paintedPixels(ui.page)).toBeGreaterThan(5000);
     await screenshot(ui.page, 'flows');
   });
 
@@ -72,6 +74,7 @@ describe('flows, reach and asset editing in Chromium', () => {
     expect((await cyNodes(ui.page, 'node.reach-source')).map((n) => n.id)).toEqual([start!.id]);
     const pathEdges = await ui.page.evaluate(() => (window as unknown as { __atlas: { cy: import('cytoscape').Core } }).__atlas.cy.edges('.reach-path').length);
     expect(pathEdges).toBeGreaterThan(0);
+    await poll(() => paintedPixels(ui.page)).toBeGreaterThan(1000);
     await expect(ui.page.locator('#reach-list > li').count()).resolves.toBe(expected.length);
     await screenshot(ui.page, 'reach');
   });

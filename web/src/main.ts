@@ -18,15 +18,15 @@ import { renderAdmin } from './views/admin.js';
  * whole page; the graph views (map, flows, reach) borrow its container.
  */
 const app = document.getElementById('app')!;
-const graphEl = h('div', { class: 'cy' });
 let canvas: GraphCanvas | null = null;
 /** Moves the one canvas into a view's host element; Cytoscape is created there, once, on first use. */
 function attachGraph(host: HTMLElement): GraphCanvas {
-  host.append(graphEl);
+  const el = h('div', { class: 'cy' });
+  host.append(el);
   if (!canvas) {
-    canvas = new GraphCanvas(graphEl);
+    canvas = new GraphCanvas(el);
     (window as unknown as { __atlas: { cy: unknown } }).__atlas = { cy: canvas.cy };
-  } else canvas.resize();
+  } else canvas.remount(el);
   return canvas;
 }
 (window as unknown as { __atlas: Record<string, unknown> }).__atlas = { cy: null };

@@ -24,7 +24,7 @@ export class GraphCanvas {
   private worker: Worker | null = null;
   private generation = 0;
 
-  constructor(readonly container: HTMLElement) {
+  constructor(public container: HTMLElement) {
     this.cy = cytoscape({
       container,
       style: stylesheet(),
@@ -101,7 +101,10 @@ export class GraphCanvas {
     this.cy.batch(() => this.cy.add(nodes));
     this.addEdges(elements);
     if (this.cy.nodes().length <= FORCE_LAYOUT_MAX) await this.runForce(false);
-    else this.pushApartGroups();
+    else {
+      this.pushApartGroups();
+      this.cy.fit(undefined, 30);
+    }
   }
 
   addEdges(elements: ElementDefinition[]): void {
@@ -194,6 +197,15 @@ export class GraphCanvas {
     n.select();
     this.cy.animate({ center: { eles: n }, zoom: Math.max(this.cy.zoom(), 1.2) }, { duration: 250 });
     return n as NodeSingular;
+  }
+
+  /** Move the instance to another view's element (Cytoscape's mount/unmount keeps all elements). */
+  remount(container: HTMLElement): void {
+    if (container === this.container) return this.resize();
+    this.cy.unmount();
+    this.cy.mount(container);
+    this.container = container;
+    this.cy.resize();
   }
 
   resize(): void {
