@@ -45,6 +45,14 @@ export async function buildServer(opts: AppOptions & { logger?: boolean | object
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     return503OnClosing: true,
+    // Long ids are the route's validation to refuse (a 400 in our error model), not the router's 414.
+    maxParamLength: 1_000,
+    // Errors raised before routing (bad URL encoding, over-long parameters) use the same error body.
+    frameworkErrors: (err, _req, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      const r = reply as unknown as { code(n: number): { send(b: unknown): unknown } };
+      void r.code(status >= 400 && status < 500 ? status : 400).send({ error: { code: 'BAD_REQUEST', message: err.message } });
+    },
   }).withTypeProvider<ZodTypeProvider>();
   await server.register(app, opts);
   await server.ready();

@@ -78,6 +78,27 @@ describe('nmap XML import, end to end: upload → job → graph → assets API',
     expect((counts.import.waiting ?? 0) + (counts.import.active ?? 0)).toBe(0);
   });
 
+  it('answers every malformed upload with a 4xx in the error model, never a 5xx', async () => {
+    const bodies: [string, string | Buffer][] = [
+      ['empty', ''],
+      ['not xml', 'hello world'],
+      ['binary', Buffer.from([0, 159, 146, 150, 255, 0, 1])],
+      ['wrong root', '<?xml version="1.0"?><html><body/></html>'],
+      ['cut before the root closes', '<?xml version="1.0"?><nmaprun scanner="nmap"'],
+      ['json', '{"hosts": []}'],
+    ];
+    for (const [what, payload] of bodies) {
+      for (const type of ['application/xml', 'text/plain']) {
+        const url = type === 'application/xml' ? '/api/v1/imports/nmap' : '/api/v1/imports/zeek';
+        const res = await t.app.inject({ method: 'POST', url, headers: { ...t.auth('security'), 'content-type': type }, payload });
+        if (res.statusCode === 202) continue; // a flow log may legitimately be empty of rows; the job reports it
+        expect(res.statusCode, `${what} → ${url}: ${res.body}`).toBeGreaterThanOrEqual(400);
+        expect(res.statusCode, `${what} → ${url}: ${res.body}`).toBeLessThan(500);
+        expect(res.json().error.code, what).toMatch(/^[A-Z_]+$/);
+      }
+    }
+  });
+
   it('answers 401 without credentials and 403 below the route role', async () => {
     const anon = await t.app.inject({ method: 'GET', url: '/api/v1/assets' });
     expect(anon.statusCode).toBe(401);
