@@ -12,7 +12,14 @@ export async function wipeInventory(graph: GraphClient): Promise<void> {
   }
 }
 
-export async function removeDemoData(graph: GraphClient): Promise<number> {
-  const rows = await graph.write('MATCH (a:Asset {demo: true}) OPTIONAL MATCH (a)-[:HAS_INTERFACE|HAS_SERVICE]->(x) DETACH DELETE a, x RETURN count(DISTINCT a) AS n');
-  return Number(rows[0]?.n ?? 0);
+/** Removes everything the demo seeders created (every node they marked demo: true, with what hangs off demo assets). */
+export async function removeDemoData(graph: GraphClient): Promise<{ assets: number; other: number }> {
+  const assets = await graph.write(
+    `MATCH (a:Asset {demo: true})
+     OPTIONAL MATCH (a)-[:HAS_INTERFACE|HAS_SERVICE]->(x)
+     OPTIONAL MATCH (e)-[:ABOUT]->(a)
+     DETACH DELETE a, x, e RETURN count(DISTINCT a) AS n`,
+  );
+  const other = await graph.write('MATCH (n {demo: true}) WHERE NOT n:Asset DETACH DELETE n RETURN count(n) AS n');
+  return { assets: Number(assets[0]?.n ?? 0), other: Number(other[0]?.n ?? 0) };
 }
