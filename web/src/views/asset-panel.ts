@@ -86,7 +86,7 @@ function kv(obj: Record<string, unknown>, skip: string[] = []): HTMLElement {
 
 function render(p: HTMLElement, d: Detail): void {
   const sections: HTMLElement[] = [];
-  const known = ['services', 'interfaces', 'observed', 'asserted', 'effective', 'provenance', 'history', 'owner', 'site', 'vendor', 'flows', 'alerts'];
+  const known = ['services', 'interfaces', 'observed', 'asserted', 'effective', 'provenance', 'history', 'changes', 'conflicts', 'owner', 'site', 'vendor', 'flows', 'alerts'];
   sections.push(h('section', {}, h('h3', {}, 'Summary'), kv(d, [...known, 'id', 'name'])));
 
   const obs = d.observed as Record<string, unknown> | undefined;
@@ -108,9 +108,9 @@ function render(p: HTMLElement, d: Detail): void {
     const v = d[key];
     if (v && typeof v === 'object') sections.push(h('section', { id: `asset-${key}` }, h('h3', {}, key), kv(v as Record<string, unknown>)));
   }
-  const tableOf = (key: string, title: string) => {
+  const tableOf = (key: string, title: string, columns?: string[]) => {
     const v = d[key];
-    if (Array.isArray(v) && v.length) sections.push(h('section', {}, h('h3', {}, title), recordTable(v as Record<string, unknown>[])));
+    if (Array.isArray(v) && v.length) sections.push(h('section', { id: `asset-${key}` }, h('h3', {}, title), recordTable(v as Record<string, unknown>[], columns ? { columns } : {})));
   };
   tableOf('interfaces', 'Interfaces');
   tableOf('services', 'Services (as reported by scans)');
@@ -118,6 +118,8 @@ function render(p: HTMLElement, d: Detail): void {
   tableOf('alerts', 'Alerts');
   tableOf('provenance', 'Provenance (sources and scan runs)');
   tableOf('history', 'History');
+  tableOf('changes', 'History (what changed, when, by which source)', ['at', 'type', 'summary', 'sourceId', 'by']);
+  tableOf('conflicts', 'Identity conflicts');
   const p2 = d.provenance;
   if (p2 && !Array.isArray(p2) && typeof p2 === 'object') sections.push(h('section', {}, h('h3', {}, 'Provenance'), kv(p2 as Record<string, unknown>)));
 
