@@ -63,7 +63,7 @@ describe('Neo4j or Redis unavailable: 503 with the contract error body, then rec
     const t0 = Date.now();
     const refused = await assets();
     expect(refused.statusCode).toBe(503);
-    expect(Date.now() - t0).toBeLessThan(1_000); // fails fast, does not hang on the driver
+    expect(Date.now() - t0).toBeLessThan(3_000); // fails fast instead of waiting out the driver's 5 s acquisition timeout
     expect(refused.json().error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', details: { dependency: 'neo4j' } });
     await neoProxy.restore();
     await until('neo4j back', health, (r) => r.statusCode === 200);

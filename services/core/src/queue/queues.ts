@@ -98,7 +98,20 @@ export class QueueHub {
   async ping(timeoutMs = 1_500): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
     const t0 = Date.now();
     try {
-      if (this.fastConn.status !== 'ready') throw new Error(`redis connection ${this.fastConn.status}`);
+      // A connection still being made (first use, or a reconnect in progress) gets the same time
+      // budget to become ready; one that is down fails at once so the API can answer 503 quickly.
+      const st = this.fastConn.status;
+      if (st === 'connecting' || st === 'connect' || st === 'wait') {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`redis connection ${this.fastConn.status}`)), timeoutMs);
+          this.fastConn.once('ready', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      } else if (st !== 'ready') {
+        throw new Error(`redis connection ${st}`);
+      }
       await Promise.race([this.fastConn.ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), timeoutMs))]);
       return { ok: true, latencyMs: Date.now() - t0 };
     } catch (err) {

@@ -38,7 +38,13 @@ export default fp(
     app.decorate('queues', deps.queues);
     app.decorate('repos', { assets: new AssetRepository(deps.graph), auth: new AuthRepository(deps.graph) });
 
+    // The first probe waits a little for connections that are still being opened, so a freshly
+    // started API does not answer 503 for its first second.
     let status: DependencyStatus = await probe(deps);
+    for (let i = 0; i < 20 && !(status.neo4j.ok && status.redis.ok); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      status = await probe(deps);
+    }
     let timer: NodeJS.Timeout | undefined;
     const loop = async () => {
       status = await probe(deps);
@@ -60,7 +66,8 @@ export default fp(
 );
 
 async function probe(deps: AtlasDeps): Promise<DependencyStatus> {
-  const [n, r] = await Promise.all([deps.graph.ping(), deps.queues.ping()]);
+  // Generous timeouts: the probe runs in the background, and a slow but working server is up.
+  const [n, r] = await Promise.all([deps.graph.ping(5_000), deps.queues.ping(5_000)]);
   const checkedAt = new Date().toISOString();
   return { neo4j: { ...n, checkedAt }, redis: { ...r, checkedAt } };
 }
