@@ -160,7 +160,14 @@ export class GraphCanvas {
         tilingPaddingVertical: 30,
         tilingPaddingHorizontal: 30,
       } as cytoscape.LayoutOptions);
-      layout.one('layoutstop', () => resolve());
+      layout.one('layoutstop', () => {
+        // Fitting two or three nodes would blow them up to poster size.
+        if (this.cy.zoom() > 1.5) {
+          this.cy.zoom(1.5);
+          this.cy.center();
+        }
+        resolve();
+      });
       layout.run();
     });
   }

@@ -12,7 +12,7 @@ export async function renderFlows(root: HTMLElement, attachGraph: (host: HTMLEle
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'flows-status' }, 'Loading flows…');
   const host = h('div', { class: 'canvas-host', id: 'flows-canvas', role: 'img', 'aria-label': 'ePHI flow map (the table beside it lists every flow)' });
   const list = h('div', { class: 'flow-list' });
-  root.replaceChildren(h('div', { class: 'graph-layout' }, h('aside', { class: 'side' }, h('h2', {}, 'ePHI flows'), list, legend('flows')), h('div', { class: 'graph-main' }, status, host)));
+  root.replaceChildren(h('div', { class: 'graph-layout' }, h('aside', { class: 'side wide' }, h('h2', {}, 'ePHI flows'), list, legend('flows')), h('div', { class: 'graph-main' }, status, host)));
   const canvas = attachGraph(host);
   canvas.cy.removeAllListeners();
   canvas.cy.on('tap', 'node[type = "asset"]', (ev) => showAsset(ev.target.id()));
