@@ -9,7 +9,7 @@ import { createUser, cyNodes, login, openPage, poll, screenshot, startBrowserApp
 /**
  * Time to first render and the longest main-thread block (PerformanceObserver 'longtask') in
  * headless Chromium, for the demo network and for a generated 10,000-asset network. The figures
- * go to test-results/ui-perf.json and docs/readme-ui.md; the bounds here only catch regressions
+ * go to test-results/ui-perf.json and README ("The map UI"); they are recorded, not asserted
  * of an order of magnitude on a shared 2-core machine.
  */
 const SUBNETS = 40;
@@ -87,11 +87,10 @@ describe('map performance in Chromium', () => {
     await b?.close();
   });
 
-  it('renders the demo network overview fast', async () => {
+  it('renders the demo network overview (timings are recorded as figures, not asserted)', async () => {
     const m = await measureLoad(ui, `${b.url}/#/map`);
     figures.demoOverview = m;
     expect(m.nodes).toBeGreaterThan(0);
-    expect(m.firstRenderMs).toBeLessThan(15_000);
     figures.demoExpandAll = await measureExpand(ui, (await ui.page.locator('#group-list button').allInnerTexts()).map((t) => t.slice(2)).filter((t) => /^\d/.test(t)));
   });
 
@@ -107,7 +106,6 @@ describe('map performance in Chromium', () => {
     figures.overview10k = m;
     expect(m.nodes).toBeGreaterThanOrEqual(SUBNETS);
     expect(m.nodes).toBeLessThan(200); // aggregates, not 10,000 nodes
-    expect(m.firstRenderMs).toBeLessThan(30_000);
     await screenshot(ui.page, 'map-10k-overview');
     // Expand seven groups of 250: 1,750 asset nodes, just under the 2,000-node canvas budget.
     const labels = Array.from({ length: 7 }, (_, s) => `10.100.${s}.0/24`);

@@ -5,7 +5,7 @@ import { AuditRepository } from '../../../services/core/src/graph/audit-reposito
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
 import { login } from './session-helpers.js';
 
-/** Measured costs of the security features, printed for docs/readme-security.md, with generous bounds. */
+/** Measured costs of the security features, printed for README (Security); correctness is asserted, timings are not. */
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe('security figures', () => {
