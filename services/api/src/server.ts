@@ -46,7 +46,7 @@ export async function buildServer(opts: AppOptions & { logger?: boolean | object
     trustProxy: false,
     return503OnClosing: true,
     // Long ids are the route's validation to refuse (a 400 in our error model), not the router's 414.
-    maxParamLength: 1_000,
+    routerOptions: { maxParamLength: 1_000 },
     // Route modules are compiled on first load; on a busy 2-core machine that can pass fastify's 10 s default.
     pluginTimeout: 120_000,
     // Errors raised before routing (bad URL encoding, over-long parameters) use the same error body.

@@ -107,6 +107,12 @@ describe('nmap XML import, end to end: upload → job → graph → assets API',
     expect(viewer.statusCode).toBe(403);
   });
 
+  it('answers an over-long path parameter in the error model', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/jobs/imp-${'x'.repeat(300)}`, headers: t.auth('viewer') });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('rejects a bad query with a 400 naming the field', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/assets?limit=100000', headers: t.auth('viewer') });
     expect(res.statusCode).toBe(400);
