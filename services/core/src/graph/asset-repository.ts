@@ -1,3 +1,4 @@
+import { inventoryWhere } from './asset-filters.js';
 import { ConflictError, ValidationError, NotFoundError } from '../errors.js';
 import { changeEvent } from '../domain/changes.js';
 import { CHANGE_VIEW, parseDetail, type ChangeView } from './change-repository.js';
@@ -145,31 +146,8 @@ export class AssetRepository {
     const sort: AssetSortField = query.sort ?? 'name';
     if (!ASSET_SORT_FIELDS.includes(sort)) throw new ValidationError('INVALID_SORT', `cannot sort by ${sort}`, { field: 'sort' });
     const desc = query.order === 'desc';
-    const where: string[] = ['NOT a:Retired'];
     const params: Record<string, unknown> = { limit: int(query.limit + 1) };
-    if (query.q) {
-      where.push('a.searchText CONTAINS $q');
-      params.q = query.q.toLowerCase();
-    }
-    if (query.kind) {
-      where.push('a.kind = $kind');
-      params.kind = query.kind;
-    }
-    if (query.subnet) {
-      where.push('EXISTS { (a)-[:HAS_INTERFACE]->(:Interface)-[:IN_SUBNET]->(:Subnet {cidr: $subnet}) }');
-      params.subnet = query.subnet;
-    }
-    if (query.ephi) {
-      where.push("coalesce(a.ephiRole, 'unknown') = $ephi");
-      params.ephi = query.ephi;
-    }
-    if (query.ai !== undefined) {
-      where.push('coalesce(a.isAi, false) = $ai');
-      params.ai = query.ai;
-    }
-    if (query.stale !== undefined) {
-      where.push(query.stale ? "a.status IN ['stale', 'missed']" : "NOT coalesce(a.status, 'up') IN ['stale', 'missed']");
-    }
+    const where = inventoryWhere(query, params);
     // The sort property comes from the allow-list above, never from request text. Sorting on the
     // bare indexed property (every asset has name, kind, firstSeen and lastSeen from its first
     // write) lets Neo4j read the range index in order instead of sorting every asset per page.

@@ -1,3 +1,4 @@
+import { inventoryWhere, type InventoryFilter } from './asset-filters.js';
 import { ValidationError } from '../errors.js';
 import { int, type GraphClient } from './neo4j-client.js';
 import { BAA_CURRENT, BAA_STATUS } from './vendor-repository.js';
@@ -8,14 +9,7 @@ import { BAA_CURRENT, BAA_STATUS } from './vendor-repository.js';
  */
 export const EXPORT_PAGE = 500;
 
-export interface InventoryFilter {
-  q?: string;
-  kind?: string;
-  subnet?: string;
-  ephi?: string;
-  ai?: boolean;
-  stale?: boolean;
-}
+export type { InventoryFilter } from './asset-filters.js';
 
 /** The inventory columns required by the proposed Security Rule (asset inventory), in order. */
 export const INVENTORY_COLUMNS = [
@@ -73,31 +67,6 @@ const INVENTORY_ROW = `{
   ephiFlowsOut: COUNT { (a)-[:EPHI_FLOW]->() }, ephiFlowsIn: COUNT { (a)<-[:EPHI_FLOW]-() }
 }`;
 
-function inventoryWhere(f: InventoryFilter, params: Record<string, unknown>): string[] {
-  const where = ['NOT a:Retired'];
-  if (f.q) {
-    where.push('a.searchText CONTAINS $q');
-    params.q = f.q.toLowerCase();
-  }
-  if (f.kind) {
-    where.push('a.kind = $kind');
-    params.kind = f.kind;
-  }
-  if (f.subnet) {
-    where.push('(a.subnetCidr = $subnet OR EXISTS { (a)-[:HAS_INTERFACE]->(:Interface)-[:IN_SUBNET]->(:Subnet {cidr: $subnet}) })');
-    params.subnet = f.subnet;
-  }
-  if (f.ephi) {
-    where.push("coalesce(a.ephiRole, 'unknown') = $ephi");
-    params.ephi = f.ephi;
-  }
-  if (f.ai !== undefined) {
-    where.push('coalesce(a.isAi, false) = $ai');
-    params.ai = f.ai;
-  }
-  if (f.stale !== undefined) where.push(f.stale ? "a.status IN ['stale', 'missed']" : "NOT coalesce(a.status, 'up') IN ['stale', 'missed']");
-  return where;
-}
 
 export async function* inventoryRows(graph: GraphClient, filter: InventoryFilter, pageSize = EXPORT_PAGE): AsyncGenerator<InventoryRow> {
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) throw new ValidationError('INVALID_PAGE', 'page size out of range');

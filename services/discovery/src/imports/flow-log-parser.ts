@@ -1,3 +1,4 @@
+import type { ConnectionRow } from '../../../core/src/graph/connection-ingest-repository.js';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { ValidationError } from '../../../core/src/errors.js';
@@ -148,18 +149,8 @@ export async function* parseFlowLog(input: NodeJS.ReadableStream | AsyncIterable
   if (records === 0) throw new ValidationError('FLOW_LOG_EMPTY', 'the flow log has no flow lines', { line: n });
 }
 
-export interface ConnectionEdge {
-  src: string;
-  dst: string;
-  protocol: string;
-  port: number;
-  service: string | null;
-  bytes: number;
-  packets: number;
-  flows: number;
-  firstSeen: string;
-  lastSeen: string;
-}
+/** One aggregated connection, as the connection repository stores it. */
+export type ConnectionEdge = ConnectionRow;
 
 /** Aggregates flows per (src, dst, protocol, port). */
 export function aggregateFlows(records: Iterable<FlowRecord>): ConnectionEdge[] {
