@@ -102,12 +102,20 @@ export class QueueHub {
       // budget to become ready; one that is down fails at once so the API can answer 503 quickly.
       const st = this.fastConn.status;
       if (st === 'connecting' || st === 'connect' || st === 'wait') {
+        // Resolves when the attempt succeeds; fails as soon as it fails (a refused connection
+        // turns into 'close'/'reconnecting' at once) or when the time budget is spent.
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`redis connection ${this.fastConn.status}`)), timeoutMs);
-          this.fastConn.once('ready', () => {
+          const conn = this.fastConn;
+          const done = (err?: Error) => {
             clearTimeout(timer);
-            resolve();
-          });
+            conn.off('ready', onReady).off('close', onDown).off('reconnecting', onDown).off('end', onDown);
+            if (err) reject(err);
+            else resolve();
+          };
+          const onReady = () => done();
+          const onDown = () => done(new Error('redis connection failed'));
+          const timer = setTimeout(() => done(new Error(`redis connection ${conn.status}`)), timeoutMs);
+          conn.once('ready', onReady).once('close', onDown).once('reconnecting', onDown).once('end', onDown);
         });
       } else if (st !== 'ready') {
         throw new Error(`redis connection ${st}`);

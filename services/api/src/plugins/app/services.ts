@@ -40,10 +40,11 @@ export default fp(
 
     // The first probe waits a little for connections that are still being opened, so a freshly
     // started API does not answer 503 for its first second.
-    let status: DependencyStatus = await probe(deps);
-    for (let i = 0; i < 20 && !(status.neo4j.ok && status.redis.ok); i++) {
+    const settleBy = Date.now() + 5_000;
+    let status: DependencyStatus = await probe(deps, 1_000);
+    while (!(status.neo4j.ok && status.redis.ok) && Date.now() < settleBy) {
       await new Promise((r) => setTimeout(r, 250));
-      status = await probe(deps);
+      status = await probe(deps, 1_000);
     }
     let timer: NodeJS.Timeout | undefined;
     const loop = async () => {
@@ -65,9 +66,9 @@ export default fp(
   { name: 'services' },
 );
 
-async function probe(deps: AtlasDeps): Promise<DependencyStatus> {
+async function probe(deps: AtlasDeps, timeoutMs = 5_000): Promise<DependencyStatus> {
   // Generous timeouts: the probe runs in the background, and a slow but working server is up.
-  const [n, r] = await Promise.all([deps.graph.ping(5_000), deps.queues.ping(5_000)]);
+  const [n, r] = await Promise.all([deps.graph.ping(timeoutMs), deps.queues.ping(timeoutMs)]);
   const checkedAt = new Date().toISOString();
   return { neo4j: { ...n, checkedAt }, redis: { ...r, checkedAt } };
 }
