@@ -154,7 +154,8 @@ describe('running scans with real nmap', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const { liveNmapPids } = await import('../../../services/discovery/src/scan/nmap-runner.js');
-    await new Promise((r) => setTimeout(r, 500));
+    // The chunk's job turns active a moment before its nmap child is spawned.
+    for (let i = 0; i < 100 && liveNmapPids().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(liveNmapPids().length).toBeGreaterThan(0);
     const t0 = Date.now();
     for (const id of run.jobIds) await t.app.inject({ method: 'POST', url: `/api/v1/jobs/${id}/cancel`, headers: h });
@@ -165,8 +166,14 @@ describe('running scans with real nmap', () => {
     for (let i = 0; i < 50 && liveNmapPids().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(liveNmapPids()).toEqual([]);
     console.log(`[figures] cancel → job cancelled and nmap gone in ${cancelMs} ms`);
-    const others = await Promise.all(run.jobIds.slice(1).map((id: string) => t.queues.getJob(id).catch(() => ({ state: 'cancelled' }))));
-    expect(others.every((o: { state: string }) => o.state === 'cancelled')).toBe(true);
+    // A chunk a worker had just picked up is stopped by the cancel message; give it a moment to read cancelled.
+    const states = async () => Promise.all(run.jobIds.slice(1).map((id: string) => t.queues.getJob(id).then((j) => j.state, () => 'cancelled')));
+    let others = await states();
+    for (let i = 0; i < 100 && !others.every((s) => s === 'cancelled'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      others = await states();
+    }
+    expect(others).toEqual(run.jobIds.slice(1).map(() => 'cancelled'));
   });
 
   it('ten concurrent upserts of one schedule leave one scheduler', async () => {
