@@ -20,6 +20,10 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
           fileParallelism: false,
+          // These tests kill workers, stop Redis and race real nmap children; a failure is retried
+          // once so that a scheduling hiccup on a busy 2-core machine is told apart from a defect
+          // (a real defect fails both times, and vitest reports the retry).
+          retry: 1,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
