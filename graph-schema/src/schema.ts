@@ -131,12 +131,6 @@ export const RELATIONSHIPS = {
 export type NodeLabel = keyof typeof NODES;
 export type RelTypeName = keyof typeof RELATIONSHIPS;
 
-export function isNodeLabel(s: string): s is NodeLabel {
-  return Object.hasOwn(NODES, s);
-}
-export function isRelType(s: string): s is RelTypeName {
-  return Object.hasOwn(RELATIONSHIPS, s);
-}
 
 /** Constraint and index statements derived from the declarations; all idempotent. */
 export function schemaStatements(): string[] {

@@ -27,7 +27,7 @@ export function loggerOptions(config: AppOptions['config']) {
 }
 
 /**
- * Builds a ready Fastify instance with explicit timeouts. Only `listen()` here binds a port;
+ * Builds a ready Fastify instance with explicit timeouts. It never binds a port: the runtime does;
  * the process-level shutdown (close-with-grace) lives in the runtime that owns every service.
  * `logStream` sends the production logger's output to a stream (tests capture it to prove that
  * no secret is ever logged); `logger` replaces the logger entirely.
@@ -59,8 +59,4 @@ export async function buildServer(opts: AppOptions & { logger?: boolean | object
   await server.register(app, opts);
   await server.ready();
   return server;
-}
-
-export async function listen(server: FastifyInstance, host: string, port: number): Promise<string> {
-  return server.listen({ host, port });
 }

@@ -171,7 +171,7 @@ export class QueueHub {
       return { ...toView(q, job, 'waiting'), state: 'cancelled' };
     }
     await this.connection.publish(cancelChannel(this.prefix), id);
-    return toView(q, job, state, true);
+    return toView(q, job, state);
   }
 
   async isCancelled(id: string): Promise<boolean> {
@@ -235,7 +235,7 @@ export class JobCancelledError extends AtlasError {
   }
 }
 
-function toView(queue: QueueName, job: Job, bullState: string, cancelRequested = false): JobView {
+function toView(queue: QueueName, job: Job, bullState: string): JobView {
   const failedReason = job.failedReason ?? '';
   let state: PublicJobState;
   if (failedReason.startsWith('JOB_CANCELLED')) state = 'cancelled';
@@ -243,7 +243,6 @@ function toView(queue: QueueName, job: Job, bullState: string, cancelRequested =
   else if (bullState === 'failed') state = 'failed';
   else if (bullState === 'active') state = 'active';
   else state = 'waiting';
-  if (cancelRequested && state === 'active') state = 'active';
   const view: JobView = {
     id: job.id!,
     queue,
