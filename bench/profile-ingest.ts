@@ -60,7 +60,7 @@ function profilingGraph(driver: Driver, profile: () => boolean): GraphClient {
   return new Proxy(fake, { get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : () => Promise.resolve([])) }) as unknown as GraphClient;
 }
 
-const config = loadConfig({ NEO4J_BOLT_PORT: '17771', REDIS_PORT: '17772', ATLAS_DATA_DIR: '.atlas/bench', ATLAS_WORKERS: '0', NEO4J_PAGECACHE: '1g' });
+const config = loadConfig({ NEO4J_BOLT_PORT: process.env.BENCH_NEO4J_PORT ?? '17771', REDIS_PORT: process.env.BENCH_REDIS_PORT ?? '17772', ATLAS_DATA_DIR: process.env.BENCH_DATA_DIR ?? '.atlas/bench', ATLAS_WORKERS: '0', NEO4J_PAGECACHE: '1g' });
 const core = await connectCore(config, (m) => console.error(m));
 const driver = rawDriver(core.services.neo4j.uri, core.services.neo4j.user, core.services.neo4j.password);
 try {

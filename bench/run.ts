@@ -40,9 +40,14 @@ const reuseGraph = argv.includes('--reuse-graph');
 const wants = (m: string) => !only || only.includes(m);
 const seed = DEFAULT_SEED;
 
-const PORTS = { api: 18771, neo4j: 17771, redis: 17772 };
+/** Ports and data folder can be moved (BENCH_API_PORT, BENCH_NEO4J_PORT, BENCH_REDIS_PORT, BENCH_DATA_DIR) to run two benches side by side. */
+const PORTS = {
+  api: Number(process.env.BENCH_API_PORT ?? 18771),
+  neo4j: Number(process.env.BENCH_NEO4J_PORT ?? 17771),
+  redis: Number(process.env.BENCH_REDIS_PORT ?? 17772),
+};
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const dataDir = join(root, '.atlas/bench');
+const dataDir = resolve(root, process.env.BENCH_DATA_DIR ?? '.atlas/bench');
 const sizes = quick
   ? { parse: [2000], ingest: 1000, ingestRounds: 1, again: false, big: 2000, ui: [2000], apiSeconds: 3, mapRuns: 5 }
   : { parse: [10_000, 100_000], ingest: 10_000, ingestRounds: 1, again: true, big: 100_000, ui: [2000, 10_000], apiSeconds: 10, mapRuns: 20 };
