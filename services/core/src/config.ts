@@ -41,6 +41,9 @@ export const configSchema = z.object({
   ATLAS_TLS_CERT: z.string().optional(),
   ATLAS_TLS_KEY: z.string().optional(),
   ATLAS_CORS_ORIGIN: z.string().optional(),
+  ATLAS_MAP_AGGREGATE_ABOVE_ASSETS: z.coerce.number().int().min(0).default(5000), // unfiltered overviews above this come from stored aggregates
+  ATLAS_MAP_REFRESH_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  ATLAS_MAP_REFRESH_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   ATLAS_TEST_SERVICES: z.enum(['local', 'testcontainers']).default('local'),
   NEO4J_URI: z.string().regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\//, 'a bolt:// or neo4j:// URI').optional(),
   NEO4J_USER: z.string().default('neo4j'),
