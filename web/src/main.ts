@@ -12,6 +12,7 @@ import { renderReach } from './views/reach.js';
 import { renderAlerts, renderChanges } from './views/activity.js';
 import { renderScans } from './views/scans.js';
 import { renderAdmin } from './views/admin.js';
+import { renderCompliance } from './views/compliance.js';
 
 /**
  * The shell: sign-in, the navigation, and a hash router. One Cytoscape instance lives for the
@@ -38,6 +39,7 @@ const NAV: [string, string][] = [
   ['inventory', 'Inventory'],
   ['alerts', 'Alerts'],
   ['changes', 'Changes'],
+  ['compliance', 'Compliance'],
   ['scans', 'Scans'],
   ['admin', 'Admin'],
 ];
@@ -101,6 +103,9 @@ async function route(): Promise<void> {
         break;
       case 'changes':
         await renderChanges(view, r);
+        break;
+      case 'compliance':
+        await renderCompliance(view, r);
         break;
       case 'scans':
         await renderScans(view);
