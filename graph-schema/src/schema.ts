@@ -66,7 +66,7 @@ export const NODES = {
     label: 'Service',
     key: 'key',
     indexes: ['port', 'product', 'name', 'lastSeen', 'state'],
-    description: 'A port/protocol on an asset, with product, version, CPE and NSE script results.',
+    description: 'A port/protocol on an asset, with product, version, CPE and NSE script results; provenance as properties: seenBy (source ids), lastRunId, firstSeen, lastSeen.',
   },
   Subnet: { label: 'Subnet', key: 'cidr', description: 'An IP network (IPv4 /24 or IPv6 /64 by default, or declared).' },
   Site: { label: 'Site', key: 'id', unique: ['name'], description: 'A site or location (building, floor, room, cloud region).' },
@@ -98,6 +98,7 @@ export const NODES = {
   Review: { label: 'Review', key: 'id', indexes: ['at'], description: 'An attestation that an asset record is correct.' },
   Snapshot: { label: 'Snapshot', key: 'id', indexes: ['takenAt'], description: 'A dated, immutable evidence snapshot of inventory, map and gaps.' },
   SchemaMigration: { label: 'SchemaMigration', key: 'version', description: 'A migration applied to this graph.' },
+  MapAggregate: { label: 'MapAggregate', key: 'groupBy', description: 'Stored map overview tallies for one group-by (per-group counts, group-to-group edge counts), refreshed when the graph changes.' },
 } satisfies Record<string, NodeType>;
 
 export const RELATIONSHIPS = {
@@ -107,7 +108,12 @@ export const RELATIONSHIPS = {
   LOCATED_AT: { type: 'LOCATED_AT', from: 'Asset', to: 'Site', description: 'Asserted location.' },
   OWNED_BY: { type: 'OWNED_BY', from: 'Asset', to: 'Person', description: 'Asserted accountable person.' },
   SUPPLIED_BY: { type: 'SUPPLIED_BY', from: 'Asset', to: 'Vendor', description: 'Asset is made or operated by the vendor.' },
-  SEEN_BY: { type: 'SEEN_BY', from: ['Asset', 'Interface', 'Service'], to: 'Source', description: 'Per-source provenance: firstSeen, lastSeen, lastRunId.' },
+  SEEN_BY: {
+    type: 'SEEN_BY',
+    from: ['Asset', 'Interface'],
+    to: 'Source',
+    description: 'Per-source provenance: firstSeen, lastSeen, lastRunId. Services carry theirs as properties (seenBy: source ids, lastRunId).',
+  },
   OBSERVED_IN: { type: 'OBSERVED_IN', from: 'Asset', to: 'ScanRun', description: 'Asset was observed (or missed) in a run.' },
   CONNECTS_TO: {
     type: 'CONNECTS_TO',

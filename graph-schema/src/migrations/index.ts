@@ -51,4 +51,21 @@ export const MIGRATIONS: Migration[] = [
       'CREATE CONSTRAINT alert_openKey_unique IF NOT EXISTS FOR (x:Alert) REQUIRE x.openKey IS UNIQUE',
     ],
   },
+  {
+    version: 500,
+    name: 'map overview aggregates, one node per group-by',
+    schema: ['CREATE CONSTRAINT mapaggregate_groupBy_key IF NOT EXISTS FOR (x:MapAggregate) REQUIRE x.groupBy IS UNIQUE'],
+  },
+  {
+    version: 600,
+    name: 'service provenance as properties on the Service instead of a SEEN_BY relationship per service',
+    data: [
+      `MATCH (s:Service)-[r:SEEN_BY]->(src:Source)
+       WITH s, r, src ORDER BY r.lastSeen
+       WITH s, collect(src.id) AS ids, collect(r) AS rels, last(collect(r.lastRunId)) AS run
+       SET s.seenBy = reduce(acc = coalesce(s.seenBy, []), x IN ids | CASE WHEN x IN acc THEN acc ELSE acc + x END),
+           s.lastRunId = coalesce(s.lastRunId, run)
+       FOREACH (r IN rels | DELETE r)`,
+    ],
+  },
 ];

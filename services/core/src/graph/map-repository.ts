@@ -31,6 +31,12 @@ export interface Budget {
   totalAssets: number;
   omittedEdges: number;
   note?: string;
+  /** Where the figures come from: computed for this request, or read from the maintained aggregates. */
+  source?: 'live' | 'aggregate';
+  /** When the figures were computed (ISO); for aggregates, the last refresh. */
+  aggregatedAt?: string;
+  /** Longest time a change can take to show in aggregated figures (check interval + refresh gap + last refresh). */
+  refreshBoundMs?: number;
 }
 export interface MapView {
   elements: { nodes: MapNode[]; edges: MapEdge[] };
@@ -102,30 +108,93 @@ interface GroupRow {
 
 const EDGE_TYPE = `CASE type(r) WHEN 'EPHI_FLOW' THEN 'ephi-flows' ELSE 'connections' END`;
 
+type TallyEdge = { source: string; target: string; type: string; count: number };
+interface Tallies {
+  groups: GroupRow[];
+  edges: TallyEdge[];
+}
+
+export interface MapOptions {
+  /** Live (filtered) overviews of large graphs are cached this long in memory. */
+  cacheMs?: number;
+  /** Above this many assets an unfiltered overview is read from the maintained aggregates. */
+  aggregateAboveAssets?: number;
+  /** Staleness bound advertised with aggregated figures (set by the aggregator that refreshes them). */
+  refreshBoundMs?: () => number;
+  /** Called when an aggregated overview is asked for but none is stored yet. */
+  onMissingAggregate?: () => void;
+}
+
+interface StoredAggregate {
+  at: string;
+  fingerprint: string;
+  totalAssets: number;
+  tallies: Tallies;
+}
+
+const NO_FILTER = (f: AssetFilter) => f.kind === undefined && f.ephi === undefined && f.ai === undefined && f.stale === undefined;
+
 export class MapRepository {
   private readonly cache = new Map<string, { at: number; view: MapView }>();
+  private readonly parsed = new Map<GroupBy, StoredAggregate>();
+  private readonly folded = new Map<string, MapView>();
+  private readonly cacheMs: number;
+  private readonly aggregateAboveAssets: number;
 
-  /** Overviews of large graphs are served from a short-lived cache; small graphs are always fresh. */
   constructor(
     private readonly graph: GraphClient,
-    private readonly cacheMs = 15_000,
-    private readonly cacheAboveAssets = 5_000,
-  ) {}
+    private readonly opts: MapOptions = {},
+  ) {
+    this.cacheMs = opts.cacheMs ?? 15_000;
+    this.aggregateAboveAssets = opts.aggregateAboveAssets ?? 5_000;
+  }
 
   async totalAssets(): Promise<number> {
     const rows = await this.graph.read('MATCH (a:Asset) RETURN count(a) AS n');
     return Number(rows[0]?.n ?? 0);
   }
 
+  /**
+   * Unfiltered overviews of large graphs come from the stored aggregates (O(groups)); filtered
+   * views and small graphs are computed for the request (O(edges)), with a short cache.
+   */
   async overview(groupBy: GroupBy, filter: AssetFilter, maxElements = DEFAULT_MAX_ELEMENTS): Promise<MapView> {
+    const totalAssets = await this.totalAssets();
+    if (NO_FILTER(filter) && totalAssets > this.aggregateAboveAssets) {
+      const agg = await this.storedAggregate(groupBy);
+      if (agg) {
+        const key = `${groupBy}|${maxElements}|${agg.at}`;
+        let view = this.folded.get(key);
+        if (!view) {
+          view = foldGroups(groupBy, agg.tallies.groups, agg.tallies.edges, maxElements, agg.totalAssets);
+          for (const k of this.folded.keys()) if (k.startsWith(`${groupBy}|`)) this.folded.delete(k);
+          this.folded.set(key, view);
+        }
+        return {
+          ...view,
+          budget: { ...view.budget, totalAssets, source: 'aggregate', aggregatedAt: agg.at, ...(this.opts.refreshBoundMs ? { refreshBoundMs: this.opts.refreshBoundMs() } : {}) },
+          generatedAt: new Date().toISOString(),
+        };
+      }
+      this.opts.onMissingAggregate?.();
+    }
     const key = JSON.stringify([groupBy, filter, maxElements]);
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.view;
-    const totalAssets = await this.totalAssets();
+    const aggregatedAt = new Date().toISOString();
+    const t = await this.tally(groupBy, filter);
+    const folded = foldGroups(groupBy, t.groups, t.edges, maxElements, totalAssets);
+    const view = { ...folded, budget: { ...folded.budget, source: 'live' as const, aggregatedAt } };
+    if (totalAssets > this.aggregateAboveAssets) this.cache.set(key, { at: Date.now(), view });
+    return view;
+  }
+
+  /** The figures behind an overview: per-group tallies and group-to-group edge counts (walks every edge). */
+  async tally(groupBy: GroupBy, filter: AssetFilter): Promise<Tallies> {
     const params: Record<string, unknown> = {};
     const fa = filterClause(filter, 'a', params);
     const fb = filterClause(filter, 'b', params);
-    const [groupRows, edgeRows] = await Promise.all([
+    const [groupRows, edgeRows, alertRows] = await Promise.all([
       this.graph.read(
         `MATCH (a:Asset) WHERE ${fa}
          WITH a, ${groupKey(groupBy, 'a')} AS g, ${groupLabel(groupBy, 'a')} AS label
@@ -144,17 +213,18 @@ export class MapRepository {
          RETURN ga, gb, t, count, CASE WHEN va IS NULL THEN null ELSE {id: ga, label: va.name} END AS xa, CASE WHEN vb IS NULL THEN null ELSE {id: gb, label: vb.name} END AS xb`,
         params,
       ),
+      // Open alerts counted from the alerts (few, indexed by state) rather than by expanding every
+      // asset's ABOUT relationships, which also link the whole change history.
+      this.graph.read(
+        `MATCH (al:Alert) WHERE al.state IN ['open', 'acknowledged']
+         MATCH (al)-[:ABOUT]->(a:Asset) WHERE ${fa}
+         RETURN ${groupKey(groupBy, 'a')} AS g, count(*) AS n`,
+        params,
+      ),
     ]);
     const groups = new Map<string, GroupRow>();
-    for (const r of groupRows) groups.set(r.id as string, r as unknown as GroupRow);
-    // Open alerts counted from the alerts (few, indexed by state) rather than by expanding every
-    // asset's ABOUT relationships, which also link the whole change history.
-    for (const r of await this.graph.read(
-      `MATCH (al:Alert) WHERE al.state IN ['open', 'acknowledged']
-       MATCH (al)-[:ABOUT]->(a:Asset) WHERE ${fa}
-       RETURN ${groupKey(groupBy, 'a')} AS g, count(*) AS n`,
-      params,
-    )) {
+    for (const r of groupRows) groups.set(r.id as string, { ...(r as unknown as GroupRow), count: Number(r.count), ephiCount: Number(r.ephiCount), aiCount: Number(r.aiCount), staleCount: Number(r.staleCount), alertCount: 0 });
+    for (const r of alertRows) {
       const g = groups.get(r.g as string);
       if (g) g.alertCount = Number(r.n);
     }
@@ -165,9 +235,75 @@ export class MapRepository {
       }
     }
     const edges = edgeRows.map((r) => ({ source: r.ga as string, target: r.gb as string, type: r.t as string, count: Number(r.count) }));
-    const view = foldGroups(groupBy, [...groups.values()], edges, maxElements, totalAssets);
-    if (totalAssets > this.cacheAboveAssets) this.cache.set(key, { at: Date.now(), view });
-    return view;
+    return { groups: [...groups.values()], edges };
+  }
+
+  /** A cheap summary of everything the overview figures depend on (count-store counts and index ends). */
+  async fingerprint(): Promise<string> {
+    const rows = await this.graph.read(
+      `CALL () { MATCH (a:Asset) RETURN count(a) AS assets }
+       CALL () { MATCH (x:Retired) RETURN count(x) AS retired }
+       CALL () { MATCH (v:Vendor) RETURN count(v) AS vendors }
+       CALL () { MATCH (s:Site) RETURN count(s) AS sites }
+       CALL () { MATCH (c:ChangeEvent) RETURN count(c) AS changes }
+       CALL () { MATCH (al:Alert) RETURN count(al) AS alerts }
+       CALL () { MATCH (al:Alert) WHERE al.state IN ['open', 'acknowledged'] RETURN count(al) AS openAlerts }
+       CALL () { MATCH ()-[r:CONNECTS_TO]->() RETURN count(r) AS connections }
+       CALL () { MATCH ()-[r:EPHI_FLOW]->() RETURN count(r) AS flows }
+       CALL () { MATCH ()-[r:LOCATED_AT]->() RETURN count(r) AS located }
+       CALL () { MATCH ()-[r:SUPPLIED_BY]->() RETURN count(r) AS supplied }
+       CALL () { MATCH (a:Asset) WHERE a.lastSeen IS NOT NULL RETURN max(a.lastSeen) AS lastSeen }
+       RETURN [assets, retired, vendors, sites, changes, alerts, openAlerts, connections, flows, located, supplied, toString(lastSeen)] AS f`,
+    );
+    return JSON.stringify(rows[0]?.f ?? []);
+  }
+
+  /** When the stored aggregates were computed and from what state (null when there are none). */
+  async aggregateStamp(groupBy: GroupBy): Promise<{ at: string; fingerprint: string } | null> {
+    const rows = await this.graph.read(`MATCH (m:MapAggregate {groupBy: $groupBy}) RETURN toString(m.aggregatedAt) AS at, m.fingerprint AS fingerprint`, { groupBy });
+    return rows[0] ? { at: String(rows[0].at), fingerprint: String(rows[0].fingerprint) } : null;
+  }
+
+  private async storedAggregate(groupBy: GroupBy): Promise<StoredAggregate | null> {
+    const stamp = await this.aggregateStamp(groupBy);
+    if (!stamp) return null;
+    const memo = this.parsed.get(groupBy);
+    if (memo && memo.at === stamp.at) return memo;
+    const rows = await this.graph.read(
+      `MATCH (m:MapAggregate {groupBy: $groupBy}) RETURN toString(m.aggregatedAt) AS at, m.fingerprint AS fingerprint, m.totalAssets AS totalAssets, m.groups AS groups, m.edges AS edges`,
+      { groupBy },
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const groups = (JSON.parse(String(r.groups)) as [string, string, number, number, number, number, number][]).map(([id, label, count, ephiCount, aiCount, staleCount, alertCount]) => ({ id, label, count, ephiCount, aiCount, staleCount, alertCount }));
+    const edges = (JSON.parse(String(r.edges)) as [string, string, string, number][]).map(([source, target, type, count]) => ({ source, target, type, count }));
+    const agg = { at: String(r.at), fingerprint: String(r.fingerprint), totalAssets: Number(r.totalAssets), tallies: { groups, edges } };
+    this.parsed.set(groupBy, agg);
+    return agg;
+  }
+
+  /** Recomputes and stores the unfiltered tallies of every group-by; returns how long it took. */
+  async refreshAggregates(fingerprint?: string): Promise<{ ms: number; fingerprint: string }> {
+    const t0 = performance.now();
+    const fp = fingerprint ?? (await this.fingerprint());
+    for (const groupBy of GROUP_BYS) {
+      const at = new Date().toISOString();
+      const totalAssets = await this.totalAssets();
+      const t = await this.tally(groupBy, {});
+      await this.graph.write(
+        `MERGE (m:MapAggregate {groupBy: $groupBy})
+         SET m.aggregatedAt = datetime($at), m.fingerprint = $fp, m.totalAssets = $totalAssets, m.groups = $groups, m.edges = $edges`,
+        {
+          groupBy,
+          at,
+          fp,
+          totalAssets: int(totalAssets),
+          groups: JSON.stringify(t.groups.map((g) => [g.id, g.label, g.count, g.ephiCount, g.aiCount, g.staleCount, g.alertCount])),
+          edges: JSON.stringify(t.edges.map((e) => [e.source, e.target, e.type, e.count])),
+        },
+      );
+    }
+    return { ms: performance.now() - t0, fingerprint: fp };
   }
 
   /** The members of one group; above the budget, sub-groups by kind. */
@@ -177,18 +313,19 @@ export class MapRepository {
     const groupBy = m[1] as GroupBy;
     const totalAssets = await this.totalAssets();
     const members = await this.graph.read(
-      `MATCH (a:Asset) WHERE NOT a:Retired AND ${groupKey(groupBy, 'a')} = $gid
+      `${memberCandidates(groupBy, m[2]!)}
+       WITH DISTINCT a WHERE NOT a:Retired AND ${groupKey(groupBy, 'a')} = $gid
        WITH a ORDER BY a.name, a.id
        WITH collect(a) AS members
        RETURN size(members) AS total, [m IN members[0..$cap] | ${ASSET_NODE('m')}] AS nodes`,
-      { gid: groupId, cap: int(Math.floor(maxElements / 3)) },
+      { gid: groupId, v: m[2], prefix: ipv4Prefix(m[2]!), cap: int(Math.floor(maxElements / 3)) },
     );
     const total = Number(members[0]?.total ?? 0);
     const vendorGroup = groupBy === 'vendor' ? await this.graph.read(`MATCH (v:Vendor {id: $id}) RETURN ${VENDOR_NODE('v')} AS node`, { id: m[2] }) : [];
     if (total === 0 && vendorGroup.length === 0) throw new NotFoundError('group', groupId);
     // Members may take a third of the budget; edges and neighbouring groups need the rest.
     const nodesBudget = Math.floor(maxElements / 3);
-    if (total > nodesBudget) return this.groupByKind(groupBy, groupId, maxElements, totalAssets, total);
+    if (total > nodesBudget) return this.groupByKind(groupBy, groupId, m[2]!, maxElements, totalAssets, total);
 
     const nodes: MapNode[] = (members[0]!.nodes as MapNode['data'][]).map((d) => ({ data: { ...d, parent: groupId } }));
     if (vendorGroup[0]) nodes.push({ data: { ...(vendorGroup[0].node as MapNode['data']), parent: groupId } });
@@ -231,14 +368,15 @@ export class MapRepository {
     return capEdges(nodes, [...edgeCounts.values()].map((data) => ({ data })), { maxElements, aggregated: false, totalAssets, omittedEdges: 0 });
   }
 
-  private async groupByKind(groupBy: GroupBy, groupId: string, maxElements: number, totalAssets: number, total: number): Promise<MapView> {
+  private async groupByKind(groupBy: GroupBy, groupId: string, value: string, maxElements: number, totalAssets: number, total: number): Promise<MapView> {
     const rows = await this.graph.read(
-      `MATCH (a:Asset) WHERE NOT a:Retired AND ${groupKey(groupBy, 'a')} = $gid
+      `${memberCandidates(groupBy, value)}
+       WITH DISTINCT a WHERE NOT a:Retired AND ${groupKey(groupBy, 'a')} = $gid
        RETURN coalesce(a.kind, 'unknown') AS kind, count(*) AS count,
               sum(CASE WHEN ${EPHI('a')} THEN 1 ELSE 0 END) AS ephiCount, sum(CASE WHEN coalesce(a.isAi, false) THEN 1 ELSE 0 END) AS aiCount,
               sum(CASE WHEN ${STALE('a')} THEN 1 ELSE 0 END) AS staleCount, sum(${OPEN_ALERTS('a')}) AS alertCount
        ORDER BY kind`,
-      { gid: groupId },
+      { gid: groupId, v: value, prefix: ipv4Prefix(value) },
     );
     const nodes: MapNode[] = rows.map((r) => ({
       data: {
@@ -394,6 +532,36 @@ export class MapRepository {
   }
 }
 
+/** `a.b.c.` for an IPv4 /24 written as `a.b.c.0/24`, else null. */
+function ipv4Prefix(cidr: string): string | null {
+  const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.)0\/24$/.exec(cidr);
+  return m ? m[1]! : null;
+}
+
+/**
+ * A superset of a group's members found through indexes or the group's own node (`$v` is the
+ * group value, `$prefix` its /24 prefix); the caller keeps those whose group key matches exactly.
+ * The catch-all groups (`none`, `unknown`) have no index to start from and scan.
+ */
+function memberCandidates(groupBy: GroupBy, value: string): string {
+  if (value === 'none' || (groupBy === 'kind' && value === 'unknown')) return 'MATCH (a:Asset)';
+  switch (groupBy) {
+    case 'subnet':
+      return `CALL () {
+         MATCH (a:Asset {subnetCidr: $v}) RETURN a
+         UNION
+         MATCH (i:Interface) WHERE $prefix IS NOT NULL AND i.ip STARTS WITH $prefix
+         MATCH (a:Asset)-[:HAS_INTERFACE]->(i) RETURN a
+       }`;
+    case 'kind':
+      return 'MATCH (a:Asset {kind: $v})';
+    case 'site':
+      return 'MATCH (:Site {id: $v})<-[:LOCATED_AT]-(a:Asset)';
+    case 'vendor':
+      return 'MATCH (:Vendor {id: $v})<-[:SUPPLIED_BY]-(a:Asset)';
+  }
+}
+
 /** Keeps the largest groups and folds the rest into one "other" group, so the overview fits its budget. */
 function foldGroups(groupBy: GroupBy, groups: GroupRow[], edges: { source: string; target: string; type: string; count: number }[], maxElements: number, totalAssets: number): MapView {
   const nodeBudget = Math.max(1, Math.floor(maxElements / 2));
@@ -454,4 +622,87 @@ function capEdges(nodes: MapNode[], edges: MapEdge[], budget: Budget): MapView {
     };
   }
   return { elements: { nodes, edges: kept }, budget, generatedAt: new Date().toISOString() };
+}
+
+export interface AggregatorOptions {
+  /** How often the fingerprint is compared with the stored aggregates' (cheap: count-store reads). */
+  checkMs: number;
+  /** Refresh anyway when the aggregates are older than this (a backstop for edits the fingerprint cannot see). */
+  maxAgeMs: number;
+  /** Below this many assets overviews are computed live and nothing is refreshed. */
+  aboveAssets: number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Keeps the stored map aggregates current: every `checkMs` it compares a cheap fingerprint of the
+ * graph with the one the aggregates were computed from and refreshes them when it differs (or
+ * when they are older than `maxAgeMs`). Refreshes are single-flight and spaced by at least four
+ * times the last refresh's duration, so a long import costs the map at most a fifth of a core,
+ * and a change shows within `boundMs()`.
+ */
+export class MapAggregator {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<boolean> | undefined;
+  private lastRefreshMs = 0;
+  private lastRefreshEnd = 0;
+  private stopped = true;
+
+  constructor(
+    private readonly repo: MapRepository,
+    private readonly opts: AggregatorOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      void this.check()
+        .catch((err) => this.opts.onError?.(err))
+        .finally(() => {
+          if (this.stopped) return;
+          this.timer = setTimeout(loop, this.opts.checkMs);
+          this.timer.unref();
+        });
+    };
+    this.timer = setTimeout(loop, 0);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** The longest a change takes to show in aggregated figures: next check, spacing after the last refresh, one refresh. */
+  boundMs(): number {
+    return Math.round(this.opts.checkMs + 4 * this.lastRefreshMs + Math.max(this.lastRefreshMs, 1_000));
+  }
+
+  /** Asks for a check now (e.g. the first overview found no aggregates). */
+  kick(): void {
+    if (!this.stopped && !this.running) void this.check().catch((err) => this.opts.onError?.(err));
+  }
+
+  /** Refreshes when the graph changed since the stored aggregates; true when it refreshed. */
+  check(): Promise<boolean> {
+    this.running ??= this.checkOnce().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async checkOnce(): Promise<boolean> {
+    if ((await this.repo.totalAssets()) <= this.opts.aboveAssets) return false;
+    if (Date.now() - this.lastRefreshEnd < 4 * this.lastRefreshMs) return false;
+    const fp = await this.repo.fingerprint();
+    const stamps = await Promise.all(GROUP_BYS.map((g) => this.repo.aggregateStamp(g)));
+    const fresh = stamps.every((s) => s && s.fingerprint === fp && Date.now() - Date.parse(s.at) < this.opts.maxAgeMs);
+    if (fresh) return false;
+    const { ms } = await this.repo.refreshAggregates(fp);
+    this.lastRefreshMs = ms;
+    this.lastRefreshEnd = Date.now();
+    return true;
+  }
 }

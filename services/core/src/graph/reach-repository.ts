@@ -73,12 +73,6 @@ const ASSET_BRIEF = (a: string) => `{id: ${a}.id, name: coalesce(${a}.name, ${a}
 export class ReachRepository {
   constructor(private readonly graph: GraphClient) {}
 
-  private async anchor(id: string) {
-    const rows = await this.graph.read(`MATCH (a:Asset {id: $id}) RETURN ${ASSET_BRIEF('a')} AS asset, ${EPHI_BEARING('a')} AS ephiBearing`, { id });
-    if (!rows[0]) throw new NotFoundError('asset', id);
-    return { ...(rows[0].asset as ReachResult['asset']), ephiBearing: Boolean(rows[0].ephiBearing) };
-  }
-
   /** ePHI-bearing assets reachable from `id` within k hops, closest first, with up to `paths` shortest paths each. */
   async from(id: string, opts: { k: number; limit: number; paths: number }): Promise<ReachResult> {
     return this.run('from', id, opts);
@@ -89,29 +83,49 @@ export class ReachRepository {
     return this.run('to', id, opts);
   }
 
+  /**
+   * Iterative deepening: the answer is the `limit` nearest assets, ordered by hops then name, so
+   * once more than `limit` assets lie within h hops, the ones further out cannot change it. Most
+   * sources reach enough ePHI-bearing assets within two hops; only sparse neighbourhoods pay for
+   * the full k. Each step is one statement that also returns the anchor asset.
+   */
   private async run(direction: 'from' | 'to', id: string, opts: { k: number; limit: number; paths: number }): Promise<ReachResult> {
     const k = checkBound('k', opts.k, REACH_MAX_HOPS);
     const nPaths = checkBound('paths', opts.paths, REACH_MAX_PATHS);
     const limit = checkBound('limit', opts.limit, REACH_MAX_RESULTS);
-    const asset = await this.anchor(id);
-    const pattern =
-      direction === 'from'
-        ? `(a)-[:CONNECTS_TO|EPHI_FLOW]->{1,${k}}(s:Asset WHERE s <> a AND ${EPHI_BEARING('s')})`
-        : `(s:Asset WHERE s <> a)-[:CONNECTS_TO|EPHI_FLOW]->{1,${k}}(a)`;
-    const rows = await this.graph.read(
-      `MATCH (a:Asset {id: $id})
-       MATCH p = SHORTEST ${nPaths} ${pattern}
-       WITH s, collect(p) AS ps, min(length(p)) AS hops
-       ORDER BY hops, s.name, s.id LIMIT $limit
-       RETURN ${ASSET_BRIEF('s')} AS asset, hops,
-              [p IN ps | {nodes: ${PATH_NODES}, edges: ${PATH_EDGES}}] AS paths`,
-      { id, limit: int(limit + 1) },
-    );
-    const items = rows.slice(0, limit).map((r) => {
-      const paths = (r.paths as ReachPath[]).sort((x, y) => x.edges.length - y.edges.length);
-      return { asset: r.asset as ReachItem['asset'], hops: paths[0]?.edges.length ?? Number(r.hops), paths };
+    const steps = [...new Set([Math.min(2, k), Math.min(4, k), k])];
+    let asset: ReachResult['asset'] | undefined;
+    let found: ReachItem[] = [];
+    for (const step of steps) {
+      const pattern =
+        direction === 'from'
+          ? `(a)-[:CONNECTS_TO|EPHI_FLOW]->{1,${step}}(s:Asset WHERE s <> a AND ${EPHI_BEARING('s')})`
+          : `(s:Asset WHERE s <> a)-[:CONNECTS_TO|EPHI_FLOW]->{1,${step}}(a)`;
+      const nearest =
+        nPaths === 1
+          ? `WITH s, p ORDER BY length(p), s.name, s.id LIMIT $limit
+             RETURN collect({asset: ${ASSET_BRIEF('s')}, hops: length(p), paths: [{nodes: ${PATH_NODES}, edges: ${PATH_EDGES}}]}) AS items`
+          : `WITH s, collect(p) AS ps, min(length(p)) AS hops ORDER BY hops, s.name, s.id LIMIT $limit
+             RETURN collect({asset: ${ASSET_BRIEF('s')}, hops: hops, paths: [p IN ps | {nodes: ${PATH_NODES}, edges: ${PATH_EDGES}}]}) AS items`;
+      const rows = await this.graph.read(
+        `MATCH (a:Asset {id: $id})
+         CALL (a) {
+           MATCH p = SHORTEST ${nPaths} ${pattern}
+           ${nearest}
+         }
+         RETURN ${ASSET_BRIEF('a')} AS asset, ${EPHI_BEARING('a')} AS ephiBearing, items`,
+        { id, limit: int(limit + 1) },
+      );
+      if (!rows[0]) throw new NotFoundError('asset', id);
+      asset = { ...(rows[0].asset as Omit<ReachResult['asset'], 'ephiBearing'>), ephiBearing: Boolean(rows[0].ephiBearing) };
+      found = rows[0].items as ReachItem[];
+      if (found.length > limit) break;
+    }
+    const items = found.slice(0, limit).map((it) => {
+      const paths = it.paths.sort((x, y) => x.edges.length - y.edges.length);
+      return { asset: it.asset, hops: paths[0]?.edges.length ?? Number(it.hops), paths };
     });
-    return { asset, direction, items, bounds: { maxHops: k, maxResults: limit, maxPaths: nPaths, truncated: rows.length > limit } };
+    return { asset: asset!, direction, items, bounds: { maxHops: k, maxResults: limit, maxPaths: nPaths, truncated: found.length > limit } };
   }
 
   /** Flows that leave the organisation: to a vendor, or to a SaaS/cloud asset (covered by its supplier's BAA). */

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ASSET_KINDS, EPHI_ROLES } from '../../../../../../../graph-schema/src/schema.js';
-import { DEFAULT_MAX_ELEMENTS, GROUP_BYS, MapRepository } from '../../../../../../core/src/graph/map-repository.js';
+import { DEFAULT_MAX_ELEMENTS, GROUP_BYS, MapAggregator, MapRepository } from '../../../../../../core/src/graph/map-repository.js';
+import { leanSerializer } from './lean-serializer.js';
 import { errors } from '../../../../schemas.js';
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -60,6 +61,9 @@ const MapResponse = z.object({
     totalAssets: z.number(),
     omittedEdges: z.number().describe('edges left out to stay within the budget (the lightest ones); 0 normally'),
     note: z.string().optional(),
+    source: z.enum(['live', 'aggregate']).optional().describe('live: computed for this request; aggregate: read from the maintained aggregates'),
+    aggregatedAt: z.string().optional().describe('when these figures were computed; aggregated figures lag changes by at most refreshBoundMs'),
+    refreshBoundMs: z.number().optional().describe('longest a change in the graph takes to show in aggregated figures'),
   }),
   generatedAt: z.string(),
 });
@@ -68,12 +72,27 @@ const MapResponse = z.object({
 type MapBody = z.infer<typeof MapResponse>;
 
 const route: FastifyPluginAsyncZod = async (app) => {
-  const map = new MapRepository(app.graph);
+  const cfg = app.config;
+  let aggregator: MapAggregator | undefined;
+  const map = new MapRepository(app.graph, {
+    aggregateAboveAssets: cfg.ATLAS_MAP_AGGREGATE_ABOVE_ASSETS,
+    refreshBoundMs: () => aggregator?.boundMs() ?? cfg.ATLAS_MAP_REFRESH_CHECK_MS,
+    onMissingAggregate: () => aggregator?.kick(),
+  });
+  aggregator = new MapAggregator(map, {
+    checkMs: cfg.ATLAS_MAP_REFRESH_CHECK_MS,
+    maxAgeMs: cfg.ATLAS_MAP_REFRESH_MAX_AGE_SECONDS * 1000,
+    aboveAssets: cfg.ATLAS_MAP_AGGREGATE_ABOVE_ASSETS,
+    onError: (err) => app.log.warn({ err }, 'map aggregate refresh failed'),
+  });
+  app.addHook('onReady', async () => aggregator?.start());
+  app.addHook('onClose', async () => aggregator?.stop());
 
   app.get(
     '/map/overview',
     {
       config: { role: 'viewer' },
+      serializerCompiler: leanSerializer,
       schema: {
         tags: ['map'],
         summary: 'Groups (subnets, sites, vendors or kinds) with counts and the connections and ePHI flows between them',
@@ -98,6 +117,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/map/groups/:groupId',
     {
       config: { role: 'viewer' },
+      serializerCompiler: leanSerializer,
       schema: {
         tags: ['map'],
         summary: 'The members of one group, the edges among them and aggregated edges to other groups',
@@ -113,6 +133,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/map/focus/:assetId',
     {
       config: { role: 'viewer' },
+      serializerCompiler: leanSerializer,
       schema: {
         tags: ['map'],
         summary: 'An asset and its k-hop neighbourhood over connections and ePHI flows',
@@ -128,6 +149,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/map/flows',
     {
       config: { role: 'viewer' },
+      serializerCompiler: leanSerializer,
       schema: {
         tags: ['map'],
         summary: 'The ePHI flow view: flow endpoints (assets, vendors) and one edge per flow',

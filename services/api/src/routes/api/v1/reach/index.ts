@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { REACH_MAX_HOPS, REACH_MAX_PATHS, REACH_MAX_RESULTS, ReachRepository } from '../../../../../../core/src/graph/reach-repository.js';
 import { errors } from '../../../../schemas.js';
+import { leanSerializer } from '../map/lean-serializer.js';
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -72,6 +73,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/reach/from/:assetId',
     {
       config: { role: 'security' },
+      serializerCompiler: leanSerializer,
       schema: {
         tags: ['reach'],
         summary: 'ePHI-bearing assets reachable from this asset over connections and ePHI flows, with shortest paths',
@@ -87,6 +89,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/reach/to/:assetId',
     {
       config: { role: 'security' },
+      serializerCompiler: leanSerializer,
       schema: {
         tags: ['reach'],
         summary: 'Assets that can reach this asset (who can get to this store), with shortest paths',
@@ -102,6 +105,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/reach/egress',
     {
       config: { role: 'security' },
+      serializerCompiler: leanSerializer,
       schema: {
         tags: ['reach'],
         summary: 'ePHI flows leaving the organisation (to vendors, SaaS and AI services) and whether a current BAA covers each',
