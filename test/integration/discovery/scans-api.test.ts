@@ -202,6 +202,13 @@ describe('running scans with real nmap', () => {
     const j = await waitJob(lastJobIds[0]!);
     expect(j.state).toBe('completed');
     expect(j.result.hostsUp).toBe(1);
+    // The run nobody started by hand is in the audit log, with what it scanned.
+    const audit = (await t.app.inject({ method: 'GET', url: '/api/v1/audit?action=scan.run.scheduled', headers: t.auth('admin') })).json();
+    const entry = audit.items.find((e: { target: string }) => e.target === def.id);
+    expect(entry).toMatchObject({ actorKind: 'system', actorName: 'scheduler', action: 'scan.run.scheduled' });
+    const detail = JSON.parse(entry.detail);
+    expect(detail.targets).toEqual([HOST]);
+    expect(detail.jobIds).toContain(lastJobIds[0]);
     await t.app.inject({ method: 'PATCH', url: `/api/v1/scans/${def.id}`, headers: h, payload: { enabled: false } });
     expect(await t.queues.queue('scan').getJobScheduler(`scan-def-${def.id}`)).toBeUndefined();
   });

@@ -4,6 +4,7 @@ import { AtlasError, NotFoundError } from '../../../core/src/errors.js';
 import { finishRun, ingestHosts, markMissed, startRun, type IngestContext, type IngestCounts } from '../../../core/src/graph/asset-ingest-repository.js';
 import { scannedPortsOf } from '../../../core/src/domain/observation.js';
 import type { GraphClient } from '../../../core/src/graph/neo4j-client.js';
+import { AuditRepository } from '../../../core/src/graph/audit-repository.js';
 import { ScanRepository, findNewAssets, findNewEphiPorts } from '../../../core/src/graph/scan-repository.js';
 import type { QueueHub } from '../../../core/src/queue/queues.js';
 import type { AlertNotifier } from '../alerts/alert-notifier.js';
@@ -78,6 +79,14 @@ export function startScanWorker(queues: QueueHub, graph: GraphClient, config: At
     const stamp = `s${(job.id ?? '').split(':').pop() || Date.now()}`;
     try {
       const jobIds = await enqueueScanRun(queues, graph, repo, config, def, stamp);
+      // A scan nobody clicked still sends probes: the audit log says when and at what.
+      await new AuditRepository(graph).append({
+        actorKind: 'system',
+        actorName: 'scheduler',
+        action: 'scan.run.scheduled',
+        target: def.id,
+        detail: { name: def.name, targets: def.targets, profile: def.profile, jobIds },
+      });
       return { jobIds };
     } catch (err) {
       if (err instanceof AtlasError && err.status < 500) {
