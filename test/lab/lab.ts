@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ export interface Lab {
   gateway: string;
   hosts: Record<string, LabHost>;
   stopService(host: string, service: string): Promise<void>;
+  /** Requests the Ollama-like endpoint on `ai` has answered so far, in order. */
+  aiRequests(): { from: string; method: string; path: string }[];
   /** Takes a host off the network (its link goes down): it stops answering at all. */
   unplug(host: string): void;
   teardown(): Promise<void>;
@@ -56,10 +58,15 @@ socketserver.TCPServer.allow_reuse_address = True
 socketserver.ThreadingTCPServer(('0.0.0.0', 2575), H).serve_forever()
 `;
 
+// Every request line is appended to requests.log next to the script (client address, method, path),
+// so a test can see exactly what reached the endpoint.
 const OLLAMA_LIKE = `
-import http.server, json
+import http.server, json, sys
+LOG = sys.argv[1]
 class H(http.server.BaseHTTPRequestHandler):
     server_version = 'ollama'
+    def log_request(self, code='-', size='-'):
+        with open(LOG, 'a') as f: f.write('%s %s %s\\n' % (self.client_address[0], self.command, self.path))
     def do_GET(self):
         if self.path == '/api/tags':
             body = json.dumps({'models': [{'name': 'llama3:8b', 'model': 'llama3:8b', 'size': 4661224676}]}).encode()
@@ -114,7 +121,7 @@ export async function buildLab(octet: number): Promise<Lab> {
     { name: 'cache', services: [{ name: 'redis', port: 6379, cmd: ['redis-server', '--port', '6379', '--bind', '0.0.0.0', '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--dir', dir] }] },
     { name: 'web', services: [{ name: 'http', port: 8080, cmd: [PY, '-m', 'http.server', '8080', '--bind', '0.0.0.0', '--directory', dir] }] },
     { name: 'hl7', services: [{ name: 'hl7', port: 2575, cmd: [PY, '-c', HL7_LISTENER] }] },
-    { name: 'ai', services: [{ name: 'ollama', port: 11434, cmd: [PY, '-c', OLLAMA_LIKE] }] },
+    { name: 'ai', services: [{ name: 'ollama', port: 11434, cmd: [PY, '-c', OLLAMA_LIKE, join(dir, 'ollama-requests.log')] }] },
   ];
   writeFileSync(
     join(dir, 'orthanc.json'),
@@ -197,6 +204,21 @@ export async function buildLab(octet: number): Promise<Lab> {
       s.proc.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 8_000))]);
       if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+    },
+    aiRequests() {
+      let text = '';
+      try {
+        text = readFileSync(join(dir, 'ollama-requests.log'), 'utf8');
+      } catch {
+        /* nothing logged yet */
+      }
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [from = '', method = '', path = ''] = l.split(' ');
+          return { from, method, path };
+        });
     },
     unplug(host) {
       ip('link', 'set', hosts[host]!.veth, 'down');

@@ -61,7 +61,7 @@ describe('classification: suggestions from an import, confirmation, shadow AI', 
     const pacs = (await t.app.inject({ method: 'GET', url: `/api/v1/suggestions?assetId=${ids.pacs}`, headers: t.auth('viewer') })).json();
     expect(pacs.items.map((s: { ruleId: string }) => s.ruleId).sort()).toEqual(['ephi.dicom', 'ephi.pacs-product']);
     const dicom = pacs.items.find((s: { ruleId: string }) => s.ruleId === 'ephi.dicom');
-    expect(dicom).toMatchObject({ type: 'ephi-role', state: 'open', confidence: 0.95, value: { ephiRole: 'processes' }, ruleVersion: 'ephi-detection@1.0.0' });
+    expect(dicom).toMatchObject({ type: 'ephi-role', state: 'open', confidence: 0.95, value: { ephiRole: 'processes' }, ruleVersion: 'ephi-detection@1.1.0' });
     expect(dicom.evidence[0]).toBe('nmap dicom-ping on 4242/tcp: dicom: DICOM Service Provider discovered! config: Called AET check enabled');
 
     const modality = (await t.app.inject({ method: 'GET', url: `/api/v1/suggestions?assetId=${ids.modality}`, headers: t.auth('viewer') })).json();

@@ -8,7 +8,7 @@ const svc = (port: number, o: Partial<AssetFacts['services'][number]> = {}) => (
 
 describe('classification rules are data', () => {
   it('ships both rule sets with versions', () => {
-    expect(rules.versions).toEqual({ 'ai-detection': '1.0.0', 'ephi-detection': '1.0.0' });
+    expect(rules.versions).toEqual({ 'ai-detection': '1.0.0', 'ephi-detection': '1.1.0' });
     expect(rules.rules.map((r) => r.id)).toEqual(expect.arrayContaining(['ai.ollama', 'ai.vector-db', 'ephi.dicom', 'ephi.hl7-mllp', 'ephi.fhir', 'ephi.flow-receiver']));
   });
 

@@ -160,15 +160,29 @@ export function startClassificationWorker(queues: QueueHub, graph: GraphClient, 
         .catch(() => {});
     });
     // Scans finish in chunks: one evaluation per minute of finished chunks, a little after the
-    // last one, is enough (the id is the minute, so the chunks of one minute share it).
-    queues.queueEvents('scan').on('completed', () => {
-      const minute = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '');
-      void queues
-        .add('classification', 'evaluate', { kind: 'evaluate', trigger: `scan-${minute}` } satisfies ClassificationJob, { jobId: queues.newJobId('classification', `after-scan-${minute}`), delay: 10_000 })
-        .catch(() => {});
+    // last one, is enough (see evaluateAfterScan).
+    queues.queueEvents('scan').on('completed', ({ jobId }) => {
+      void evaluateAfterScan(queues, jobId).catch(() => {});
     });
   }
   return worker;
+}
+
+const PENDING = new Set(['delayed', 'waiting', 'prioritized', 'waiting-children']);
+
+/**
+ * Queues the evaluation after a finished scan chunk. Chunks finishing in the same minute share one
+ * delayed job. If that minute's job has already started (or finished), it may have read the graph
+ * before this chunk's results, and adding the same id again would be a silent no-op; the chunk
+ * then gets an evaluation of its own.
+ */
+export async function evaluateAfterScan(queues: QueueHub, scanJobId: string, now = new Date()): Promise<string> {
+  const minute = now.toISOString().slice(0, 16).replace(/[-:]/g, '');
+  const minuteId = queues.newJobId('classification', `after-scan-${minute}`);
+  const state = await queues.queue('classification').getJobState(minuteId);
+  const pending = state === 'unknown' || PENDING.has(state);
+  const data: ClassificationJob = { kind: 'evaluate', trigger: pending ? `scan-${minute}` : scanJobId };
+  return queues.add('classification', 'evaluate', data, { jobId: pending ? minuteId : queues.newJobId('classification', `after-${scanJobId}`), delay: 10_000 });
 }
 
 /**
