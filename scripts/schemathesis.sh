@@ -59,7 +59,7 @@ EXCLUDE=(--exclude-path-regex "${SCHEMATHESIS_EXCLUDE:-^/api/v1/(auth/|tokens|us
 
 echo "[schemathesis] testing $ATLAS_URL/api/v1/openapi.json with all checks…"
 set +e
-"$VENV/bin/schemathesis" run "$ATLAS_URL/api/v1/openapi.json" \
+"$VENV/bin/schemathesis" --config-file scripts/schemathesis.toml run "$ATLAS_URL/api/v1/openapi.json" \
   --url "$ATLAS_URL" \
   -H "Authorization: Bearer $ATLAS_TOKEN" \
   --checks all \

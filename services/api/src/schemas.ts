@@ -21,3 +21,19 @@ export const errors = {
 };
 
 export const Iso = z.string().describe('ISO-8601 UTC time');
+
+/** A file body that is not JSON (CSV, XLSX, GraphML, server-sent events): documented as a string; binary ones as format binary. */
+export const TextFile = (what: string) => z.string().meta({ description: what });
+export const BinaryFile = (what: string) => z.string().meta({ format: 'binary', description: what });
+
+/**
+ * A 200 that is sent in one or more content types, documented per content type so the OpenAPI
+ * document names exactly what the route sends (charset parameters aside). Error statuses stay
+ * application/json (spread `errors` next to it).
+ */
+export function contentTypes<T extends Record<string, z.ZodType>>(byType: T, description: string) {
+  return {
+    description,
+    content: Object.fromEntries(Object.entries(byType).map(([type, schema]) => [type, { schema }])) as { [K in keyof T]: { schema: T[K] } },
+  };
+}

@@ -48,6 +48,30 @@ export default fp(
       return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
     });
 
+    // A known path asked with a method it does not have is a 405 naming the methods it has
+    // (checked on request, before a body method such as QUERY is refused for its missing Content-Type).
+    const known: { re: RegExp; params: number; methods: Set<string> }[] = [];
+    app.addHook('onRoute', (r) => {
+      if (!r.url.startsWith('/api/')) return;
+      const methods = Array.isArray(r.method) ? r.method : [r.method];
+      let entry = known.find((k) => k.re.source === pathPattern(r.url).source);
+      if (!entry) known.push((entry = { re: pathPattern(r.url), params: (r.url.match(/[:*]/g) ?? []).length, methods: new Set() }));
+      for (const m of methods) entry.methods.add(m);
+    });
+    app.addHook('onRequest', async (req, reply) => {
+      if (!req.is404) return;
+      const path = req.url.split('?')[0] ?? '';
+      const matches = known.filter((k) => k.re.test(path));
+      if (matches.length === 0) return;
+      const fewest = Math.min(...matches.map((k) => k.params));
+      const allow = [...new Set(matches.filter((k) => k.params === fewest).flatMap((k) => [...k.methods]))].sort();
+      if (allow.includes(req.method)) return;
+      return reply
+        .code(405)
+        .header('allow', allow.join(', '))
+        .send(errorBody('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}`, { field: 'method', allowed: allow }));
+    });
+
     app.setNotFoundHandler(
       { preHandler: app.rateLimit ? app.rateLimit({ max: 120, timeWindow: '1 minute' }) : undefined },
       (req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
@@ -55,3 +79,12 @@ export default fp(
   },
   { name: 'error-handler', dependencies: ['rate-limit'] },
 );
+
+/** A route URL (`/api/v1/assets/:id`, `/files/*`) as an anchored regular expression over request paths. */
+function pathPattern(url: string): RegExp {
+  const body = url
+    .split('/')
+    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${body}/?$`);
+}

@@ -23,7 +23,12 @@ export default fp(
         },
         security: [{ bearer: [] }, { session: [] }],
       },
-      transform: jsonSchemaTransform,
+      // Public routes (health, sign-in, the docs) need no credentials: say so per operation.
+      transform: (doc) => {
+        const out = jsonSchemaTransform(doc);
+        const role = (doc.route?.config as { role?: string } | undefined)?.role;
+        return role === 'public' && out.schema && !out.schema.hide ? { ...out, schema: { ...out.schema, security: [] } } : out;
+      },
       // A 204 has no body; zod's z.null() would otherwise document one as application/json.
       transformObject: (doc) => withoutNoContentBodies((doc as unknown as { openapiObject: Record<string, unknown> }).openapiObject),
     });

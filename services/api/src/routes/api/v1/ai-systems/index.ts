@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { AI_BAA_STATUS, AI_HOSTING, AI_RISK_TIERS, AiSystemRepository, YES_NO_UNKNOWN } from '../../../../../../core/src/graph/ai-system-repository.js';
 import { errors } from '../../../../schemas.js';
 import { auditRecord } from '../suggestions/index.js';
+import { IsoDate } from '../vendors/index.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');
+// A calendar date YYYY-MM-DD (format: date in OpenAPI, so a client that follows the document is never refused).
+const day = IsoDate;
 
 export const AiFieldsBody = z
   .object({

@@ -109,7 +109,7 @@ const AssetPatch = z
   .partial()
   .strict()
   .refine((o) => Object.keys(o).length > 0, { message: 'the body must set at least one field' })
-  .describe('Asserted facts; null clears an assertion. Unknown fields are refused.');
+  .meta({ minProperties: 1, description: 'Asserted facts; null clears an assertion. At least one field; unknown fields are refused.' });
 
 const Conflict = z.object({
   id: z.string(),
@@ -125,6 +125,9 @@ const Conflict = z.object({
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 
+const AssetPageSchema = z.object({ items: z.array(AssetSummarySchema), nextCursor: z.string().nullable() });
+const pageJson = new WeakMap<object, string>();
+
 const route: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/assets',
@@ -133,6 +136,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['assets'],
         summary: 'Search and filter the inventory (cursor paging)',
+        description: '`cursor` is opaque: only a `nextCursor` this API returned is valid; any other value is a 400 INVALID_CURSOR (details.field = cursor).',
         querystring: z.object({
           q: z.string().max(200).optional().describe('free text: IP, MAC, hostname, name'),
           kind: z.enum(ASSET_KINDS).optional(),
@@ -145,10 +149,20 @@ const route: FastifyPluginAsyncZod = async (app) => {
           limit: z.coerce.number().int().min(1).max(500).default(50),
           cursor: z.string().max(512).optional(),
         }),
-        response: { 200: z.object({ items: z.array(AssetSummarySchema), nextCursor: z.string().nullable() }), ...errors },
+        response: { 200: AssetPageSchema, ...errors },
       },
     },
-    async (req) => app.repos.assets.list(req.query),
+    async (req, reply) => {
+      // A cached page is the same frozen object for every request until the inventory changes:
+      // validate and serialise it once, then send the stored JSON.
+      const page = await app.repos.assets.list(req.query);
+      let json = pageJson.get(page);
+      if (json === undefined) {
+        json = JSON.stringify(AssetPageSchema.parse(page));
+        pageJson.set(page, json);
+      }
+      return reply.type('application/json; charset=utf-8').send(json as never);
+    },
   );
 
   app.get(
@@ -189,6 +203,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['assets'],
         summary: 'Merge another asset into this one; the other is retired (kept, with MERGED_INTO)',
+        description: '`otherId` must differ from the path `id` (an asset cannot be merged into itself): otherwise a 400 SAME_ASSET naming otherId.',
         params: IdParams,
         body: z.object({ otherId: z.string().min(1).max(64) }).strict(),
         response: { 200: z.object({ survivorId: z.string(), retiredId: z.string(), interfaces: z.number(), services: z.number() }), ...errors },
@@ -204,6 +219,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['assets'],
         summary: 'Move interfaces off this asset into a new asset (SPLIT_FROM keeps the history)',
+        description: 'Every key in `interfaceKeys` must be an interface of this asset (see GET /assets/{id}): otherwise a 400 UNKNOWN_INTERFACE naming interfaceKeys and the unknown keys.',
         params: IdParams,
         body: z.object({ interfaceKeys: z.array(z.string().min(1).max(300)).min(1).max(1000) }).strict(),
         response: { 201: z.object({ originalId: z.string(), newId: z.string(), interfaces: z.array(z.string()) }), ...errors },

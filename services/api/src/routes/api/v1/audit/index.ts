@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { stringify } from 'csv-stringify';
 import { AUDIT_FIELDS, type AuditEntry } from '../../../../../../core/src/auth/audit-chain.js';
-import { errors } from '../../../../schemas.js';
+import { TextFile, contentTypes, errors } from '../../../../schemas.js';
 
 const EntrySchema = z.object({
   seq: z.number().int(),
@@ -93,7 +93,13 @@ const route: FastifyPluginAsyncZod = async (app) => {
         tags: ['audit'],
         summary: 'Export the whole audit log (oldest first) as CSV or JSON, with hashes for independent verification',
         querystring: z.object({ format: z.enum(['csv', 'json']).default('json') }),
-        response: { 200: z.string().describe('CSV or a JSON array of entries'), ...errors },
+        response: {
+          200: contentTypes(
+            { 'application/json': z.array(EntrySchema), 'text/csv': TextFile('format=csv: a header row with the entry fields and hash, one row per entry') },
+            'The audit log as an attachment; its Content-Type follows `format` (json is the default)',
+          ),
+          ...errors,
+        },
       },
     },
     async (req, reply) => {

@@ -16,6 +16,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['changes'],
         summary: 'What changed (new assets, ports opened/closed, versions, OS, IPs, missed assets, assertions), newest first',
+        description: '`since` and `until` are ISO-8601 times. `cursor` is opaque: only a `nextCursor` this API returned is valid; any other value is a 400 INVALID_CURSOR (details.field = cursor).',
         querystring: z.object({
           since: isoTime.optional(),
           until: isoTime.optional(),

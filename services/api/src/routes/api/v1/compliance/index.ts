@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { EPHI_ROLES } from '../../../../../../../graph-schema/src/schema.js';
 import { GAP_CODES, GAP_TEXT } from '../../../../../../core/src/classification/gaps.js';
 import { ComplianceRepository, type GapReport } from '../../../../../../core/src/graph/compliance-repository.js';
-import { errors } from '../../../../schemas.js';
+import { BinaryFile, TextFile, contentTypes, errors } from '../../../../schemas.js';
 import { auditRecord } from '../suggestions/index.js';
 
 export const GapRowSchema = z.object({
@@ -65,7 +65,17 @@ const route: FastifyPluginAsyncZod = async (app) => {
           q: z.string().min(1).max(200).optional(),
           format: z.enum(['json', 'csv', 'xlsx']).default('json'),
         }),
-        response: { 200: GapReportSchema.describe('JSON report; with format=csv or xlsx the same rows as a file'), ...errors },
+        response: {
+          200: contentTypes(
+            {
+              'application/json': GapReportSchema,
+              'text/csv': TextFile('format=csv: a header row, then one row per subject'),
+              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': BinaryFile('format=xlsx: a Gaps sheet and a Totals sheet'),
+            },
+            'The gap report; JSON by default, with format=csv or xlsx the same rows as an attachment',
+          ),
+          ...errors,
+        },
       },
     },
     async (req, reply) => {

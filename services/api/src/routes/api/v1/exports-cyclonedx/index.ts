@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { buildCycloneDx } from '../../../../../../core/src/classification/cyclonedx.js';
 import { AiSystemRepository, listEphiFlows } from '../../../../../../core/src/graph/ai-system-repository.js';
-import { errors } from '../../../../schemas.js';
+import { contentTypes, errors } from '../../../../schemas.js';
 
 const route: FastifyPluginAsyncZod = async (app) => {
   const repo = new AiSystemRepository(app.graph);
@@ -13,7 +13,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['exports'],
         summary: 'CycloneDX 1.6 JSON: AI systems as machine-learning-model components, services with their ePHI data flows',
-        response: { 200: z.record(z.string(), z.unknown()).describe('A CycloneDX 1.6 BOM'), ...errors },
+        response: { 200: contentTypes({ 'application/vnd.cyclonedx+json': z.record(z.string(), z.unknown()).describe('A CycloneDX 1.6 BOM') }, 'A CycloneDX 1.6 BOM, as an attachment (Content-Type carries version=1.6)'), ...errors },
       },
     },
     async (_req, reply) => {

@@ -45,6 +45,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['flows'],
         summary: 'Assert an ePHI flow between two endpoints (assets or vendors)',
+        description: '`source` and `target` must be two different endpoints: the same one twice is a 400 SAME_ENDPOINTS naming body.target. An endpoint that does not exist is a 404.',
         body: FlowFields.extend({ source: EndpointRef, target: EndpointRef }).strict(),
         response: { 201: FlowSchema, ...errors },
       },
@@ -64,7 +65,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
           origin: z.enum(['asserted', 'observed']).optional(),
           encrypted: boolParam.optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().max(64).optional(),
+          cursor: z.string().regex(/^o\d{1,9}$/, 'a cursor from a previous page (nextCursor)').optional(),
         }),
         response: { 200: z.object({ items: z.array(FlowSchema), nextCursor: z.string().nullable() }), ...errors },
       },

@@ -17,6 +17,9 @@ function uploadStream(body: unknown, contentType: string | undefined, accepted: 
 
 const MAX_UPLOAD = 1024 * 1024 * 1024; // a /16 scan with versions is hundreds of MB
 
+/** The upload as the document describes it: the raw file (its format is checked by the import, a 400 naming the line or field). */
+const Upload = (what: string) => z.unknown().meta({ type: 'string', format: 'binary', description: what });
+
 const route: FastifyPluginAsyncZod = async (app) => {
   // Uploads are streamed to disk, never buffered whole in memory.
   app.addContentTypeParser(['application/xml', 'text/xml'], { bodyLimit: MAX_UPLOAD }, (_req, payload, done) => done(null, payload));
@@ -36,6 +39,8 @@ const route: FastifyPluginAsyncZod = async (app) => {
           dryRun: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
           filename: z.string().max(255).optional(),
         }),
+        consumes: ['text/csv', 'text/plain'],
+        body: Upload('the CSV file, header row first'),
         response: { 202: z.object({ jobId: z.string() }), ...errors },
       },
     },
@@ -58,6 +63,8 @@ const route: FastifyPluginAsyncZod = async (app) => {
         description:
           'Formats are told apart by the first line: `#` (Zeek TSV with #fields), `{` (Zeek JSON lines), otherwise a CSV with the header `src,dst,dst_port,proto,bytes,packets,first_seen,last_seen` (times as epoch seconds or ISO-8601). Every line is checked before the job is queued: a bad line is a 400 FLOW_LOG_INVALID naming the line and field. The job adds CONNECTS_TO edges (bytes, packets, flows, first/last seen) per source, destination, protocol and port; unknown endpoints become assets.',
         querystring: z.object({ filename: z.string().max(255).optional() }),
+        consumes: ['text/plain', 'text/csv', 'application/x-ndjson'],
+        body: Upload('the flow log'),
         response: { 202: z.object({ jobId: z.string() }), ...errors },
       },
     },
@@ -79,6 +86,8 @@ const route: FastifyPluginAsyncZod = async (app) => {
         description:
           'The body is the nmap XML document itself. Documents with entity declarations, an internal DTD subset or external identifiers are refused (400 XML_DTD_REFUSED); a document whose root is not <nmaprun> is refused (400 XML_NOT_NMAP).',
         querystring: z.object({ filename: z.string().max(255).optional() }),
+        consumes: ['application/xml', 'text/xml'],
+        body: Upload('the nmap XML document (nmap -oX)'),
         response: { 202: z.object({ jobId: z.string() }), ...errors },
       },
     },

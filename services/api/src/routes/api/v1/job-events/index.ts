@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { JobView } from '../../../../../../core/src/queue/queues.js';
-import { errors } from '../../../../schemas.js';
+import { TextFile, contentTypes, errors } from '../../../../schemas.js';
 
 const POLL_MS = 500;
 const MAX_STREAM_MS = 6 * 3600 * 1000;
@@ -20,7 +20,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
       summary: 'Live progress of a job as server-sent events (text/event-stream)',
       description: 'Events: `state` {state}, `progress` (the job progress, e.g. {percent, hostsFound, chunk, chunks}), `end` (the final job view). The stream closes after `end`.',
       params: z.object({ id: z.string().min(1).max(128) }),
-      response: { 200: z.string().describe('text/event-stream'), ...errors },
+      response: { 200: contentTypes({ 'text/event-stream': TextFile('server-sent events: state, progress, end') }, 'The event stream; it closes after `end`'), ...errors },
     },
   }, async (req, reply) => {
     let job: JobView = await app.queues.getJob(req.params.id); // 404 before the stream starts

@@ -25,7 +25,8 @@ const ScanSchema = z.object({
 const Name = z.string().trim().min(1).max(120);
 // Targets are checked by the scope validator, which names each bad entry; zod only bounds the list.
 const Targets = z.array(z.unknown()).min(1).max(256);
-const Profile = z.string().max(40);
+// Checked in the handler (400 PROFILE_UNKNOWN naming the value); the document lists the ids it accepts.
+const Profile = z.string().max(40).meta({ enum: [...PROFILE_IDS] });
 const Schedule = z.string().max(120).nullable();
 
 const CreateBody = z.object({ name: Name, targets: Targets, profile: Profile, schedule: Schedule.optional(), enabled: z.boolean().default(true) }).strict();
@@ -81,6 +82,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['scans'],
       summary: 'Set the authorised scan scope (each CIDR inside ATLAS_SCAN_SCOPE); null returns to the configured scope',
+      description: 'Each entry is an address or CIDR that lies inside the configured ceiling (ATLAS_SCAN_SCOPE) and is no wider than ATLAS_MAX_SCAN_PREFIX_V4; any other entry is a 400 SCOPE_INVALID naming it (details.field = cidrs[i]).',
       body: z.object({ cidrs: z.array(z.string().max(64)).min(1).max(256).nullable() }).strict(),
       response: { 200: ScopeSchema, ...errors },
     },
@@ -127,7 +129,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
 
   app.patch('/scans/:id', {
     config: { role: 'security' },
-    schema: { tags: ['scans'], summary: 'Change a scan definition (targets re-checked against the scope)', params: Params, body: PatchBody, response: { 200: ScanSchema, ...errors } },
+    schema: { tags: ['scans'], summary: 'Change a scan definition (targets re-checked against the scope)', description: 'Targets, profile and schedule are checked as for POST /scans: a bad one is a 400 naming it.', params: Params, body: PatchBody, response: { 200: ScanSchema, ...errors } },
   }, async (req) => {
     const b = req.body;
     const before = await repo.get(req.params.id);

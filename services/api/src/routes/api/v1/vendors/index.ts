@@ -57,7 +57,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/vendors',
     {
       config: { role: 'security' },
-      schema: { tags: ['vendors'], summary: 'Create a vendor or business associate', body: VendorFields.strict(), response: { 201: VendorSchema, ...errors } },
+      schema: { tags: ['vendors'], summary: 'Create a vendor or business associate', description: 'When both are given, `baaExpires` must be after `baaEffective`: otherwise a 400 BAA_DATES_INVALID naming body.baaExpires.', body: VendorFields.strict(), response: { 201: VendorSchema, ...errors } },
     },
     async (req, reply) => reply.code(201).send(await vendors.create(req.body)),
   );
@@ -92,7 +92,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
     '/vendors/:id',
     {
       config: { role: 'security' },
-      schema: { tags: ['vendors'], summary: 'Change a vendor (BAA dates are checked against the stored ones)', params: Params, body: VendorFields.partial().strict(), response: { 200: VendorSchema, ...errors } },
+      schema: { tags: ['vendors'], summary: 'Change a vendor (BAA dates are checked against the stored ones)', description: '`baaExpires` must be after `baaEffective`, each taken from the body or else from the stored vendor: otherwise a 400 BAA_DATES_INVALID naming body.baaExpires.', params: Params, body: VendorFields.partial().strict(), response: { 200: VendorSchema, ...errors } },
     },
     async (req) => vendors.update(req.params.id, req.body),
   );
