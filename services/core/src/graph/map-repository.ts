@@ -121,8 +121,8 @@ export interface MapOptions {
   aggregateAboveAssets?: number;
   /** Staleness bound advertised with aggregated figures (set by the aggregator that refreshes them). */
   refreshBoundMs?: () => number;
-  /** Called when an aggregated overview is asked for but none is stored yet. */
-  onMissingAggregate?: () => void;
+  /** Called when an aggregated overview is asked for but none is stored yet; resolves when a refresh already under way ends. */
+  onMissingAggregate?: () => Promise<unknown> | undefined;
 }
 
 interface StoredAggregate {
@@ -161,7 +161,16 @@ export class MapRepository {
   async overview(groupBy: GroupBy, filter: AssetFilter, maxElements = DEFAULT_MAX_ELEMENTS): Promise<MapView> {
     const totalAssets = await this.totalAssets();
     if (NO_FILTER(filter) && totalAssets > this.aggregateAboveAssets) {
-      const agg = await this.storedAggregate(groupBy);
+      let agg = await this.storedAggregate(groupBy);
+      if (!agg) {
+        // A refresh under way (e.g. the first one after an upgrade) is waited for rather than
+        // duplicated by a live computation competing for the same CPU.
+        const running = this.opts.onMissingAggregate?.();
+        if (running) {
+          await running;
+          agg = await this.storedAggregate(groupBy);
+        }
+      }
       if (agg) {
         const key = `${groupBy}|${maxElements}|${agg.at}`;
         let view = this.folded.get(key);
@@ -176,7 +185,6 @@ export class MapRepository {
           generatedAt: new Date().toISOString(),
         };
       }
-      this.opts.onMissingAggregate?.();
     }
     const key = JSON.stringify([groupBy, filter, maxElements]);
     const hit = this.cache.get(key);
@@ -282,27 +290,27 @@ export class MapRepository {
     return agg;
   }
 
-  /** Recomputes and stores the unfiltered tallies of every group-by; returns how long it took. */
+  /** Recomputes the unfiltered tallies of every group-by and stores them in one transaction; returns how long it took. */
   async refreshAggregates(fingerprint?: string): Promise<{ ms: number; fingerprint: string }> {
     const t0 = performance.now();
     const fp = fingerprint ?? (await this.fingerprint());
+    const at = new Date().toISOString();
+    const totalAssets = await this.totalAssets();
+    const rows: Record<string, unknown>[] = [];
     for (const groupBy of GROUP_BYS) {
-      const at = new Date().toISOString();
-      const totalAssets = await this.totalAssets();
       const t = await this.tally(groupBy, {});
-      await this.graph.write(
-        `MERGE (m:MapAggregate {groupBy: $groupBy})
-         SET m.aggregatedAt = datetime($at), m.fingerprint = $fp, m.totalAssets = $totalAssets, m.groups = $groups, m.edges = $edges`,
-        {
-          groupBy,
-          at,
-          fp,
-          totalAssets: int(totalAssets),
-          groups: JSON.stringify(t.groups.map((g) => [g.id, g.label, g.count, g.ephiCount, g.aiCount, g.staleCount, g.alertCount])),
-          edges: JSON.stringify(t.edges.map((e) => [e.source, e.target, e.type, e.count])),
-        },
-      );
+      rows.push({
+        groupBy,
+        groups: JSON.stringify(t.groups.map((g) => [g.id, g.label, g.count, g.ephiCount, g.aiCount, g.staleCount, g.alertCount])),
+        edges: JSON.stringify(t.edges.map((e) => [e.source, e.target, e.type, e.count])),
+      });
     }
+    await this.graph.write(
+      `UNWIND $rows AS r
+       MERGE (m:MapAggregate {groupBy: r.groupBy})
+       SET m.aggregatedAt = datetime($at), m.fingerprint = $fp, m.totalAssets = $totalAssets, m.groups = r.groups, m.edges = r.edges`,
+      { rows, at, fp, totalAssets: int(totalAssets) },
+    );
     return { ms: performance.now() - t0, fingerprint: fp };
   }
 
@@ -675,14 +683,20 @@ export class MapAggregator {
     await this.running?.catch(() => undefined);
   }
 
-  /** The longest a change takes to show in aggregated figures: next check, spacing after the last refresh, one refresh. */
+  /**
+   * The longest a change takes to show in aggregated figures. Worst case: it lands just after a
+   * refresh read its fingerprint, so it waits for that refresh (d), the spacing after it (4d), the
+   * next check (checkMs) and one more refresh, allowed to take twice as long as the last one.
+   */
   boundMs(): number {
-    return Math.round(this.opts.checkMs + 4 * this.lastRefreshMs + Math.max(this.lastRefreshMs, 1_000));
+    return Math.round(this.opts.checkMs + 5 * this.lastRefreshMs + Math.max(2 * this.lastRefreshMs, 1_000));
   }
 
-  /** Asks for a check now (e.g. the first overview found no aggregates). */
-  kick(): void {
-    if (!this.stopped && !this.running) void this.check().catch((err) => this.opts.onError?.(err));
+  /** The refresh under way, if any (to wait for); otherwise starts a check and returns undefined. */
+  kick(): Promise<boolean> | undefined {
+    if (this.running) return this.running.catch(() => false);
+    if (!this.stopped) void this.check().catch((err) => this.opts.onError?.(err));
+    return undefined;
   }
 
   /** Refreshes when the graph changed since the stored aggregates; true when it refreshed. */
