@@ -7,22 +7,44 @@ cytoscape.use(fcose);
 
 /** About this many nodes on the canvas at most; beyond it views ask the server for aggregates. */
 export const NODE_BUDGET = 2000;
-/** Force-directed layout only for graphs this small; larger ones use the worker's grid. */
-const FORCE_LAYOUT_MAX = 350;
-const CHUNK = 400;
+/**
+ * Force-directed layout (fcose, synchronous, on the main thread) only for graphs this small: it
+ * stays well under 100 ms there. Anything larger is placed by the worker's grouped grid.
+ */
+const FORCE_LAYOUT_MAX_NODES = 120;
+const FORCE_LAYOUT_MAX_EDGES = 300;
+/** Elements handed to Cytoscape per animation frame; adapted to what the last frame cost. */
+const CHUNK_START = 200;
+const CHUNK_MIN = 50;
+const CHUNK_MAX = 400;
+/** A frame that took longer than this halves the next chunk; a quick one grows it. */
+const FRAME_SLOW_MS = 60;
+const FRAME_FAST_MS = 25;
+/** From this many elements on, edges are hidden and the canvas is a texture while panning/zooming. */
+const LARGE_GRAPH = 400;
 
-const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
+const frame = () => new Promise<number>((r) => requestAnimationFrame((t) => r(t)));
+
+export interface DrawOptions {
+  /** Called on the first animation frame that shows part of the new graph (the "first render"). */
+  onFirstPaint?: () => void;
+}
+
+const isEdge = (e: ElementDefinition) => e.data.source !== undefined && e.data.target !== undefined;
 
 /**
  * The wrapper around the single Cytoscape instance: created once, then fed batches. Views never
  * call cytoscape() themselves; they replace or add elements here and the wrapper decides the
  * layout (fcose when small, a worker-computed grid when large) and spreads big additions over
- * several animation frames so the page stays responsive.
+ * animation frames: each frame adds one chunk inside `cy.batch()`, so no single task styles,
+ * measures and draws the whole graph. Labels (text measurement, outlines) are switched on after
+ * the shapes are in, again a chunk per frame.
  */
 export class GraphCanvas {
   readonly cy: Core;
   private worker: Worker | null = null;
   private generation = 0;
+  private chunk = CHUNK_START;
 
   constructor(public container: HTMLElement) {
     this.cy = cytoscape({
@@ -39,54 +61,130 @@ export class GraphCanvas {
   }
 
   /** Fill in the label text from the data (badges included) before elements reach Cytoscape. */
-  private prepare(els: ElementDefinition[]): ElementDefinition[] {
+  private prepare(els: ElementDefinition[], staged = false): ElementDefinition[] {
     for (const e of els) {
-      if (e.group === 'edges' || (e.data.source !== undefined && e.data.target !== undefined)) {
-        const c = flowClass(e.data as Record<string, unknown>);
+      if (isEdge(e)) {
+        const c = [flowClass(e.data as Record<string, unknown>), staged ? 'fast' : null].filter(Boolean).join(' ');
         if (c) e.classes = c;
         continue;
       }
       const d = e.data as Record<string, unknown>;
       d.display = displayLabel(d);
       if (d.type === 'group') d.size = Math.round(50 + Math.min(110, Math.sqrt(Number(d.count ?? 1)) * 9));
+      if (staged) e.classes = 'unlabelled';
     }
     return els;
   }
 
-  /** Replace everything on the canvas; resolves once the elements are drawn and laid out. */
-  async replace(elements: ElementDefinition[]): Promise<void> {
+  /** Large graphs draw edges only at rest and pan/zoom a texture; small ones stay crisp. */
+  private tuneRenderer(): void {
+    const big = this.cy.elements().length >= LARGE_GRAPH;
+    const r = (this.cy as unknown as { renderer(): { hideEdgesOnViewport: boolean; textureOnViewport: boolean } | null }).renderer();
+    if (r) {
+      r.hideEdgesOnViewport = big;
+      r.textureOnViewport = big;
+    }
+  }
+
+  /**
+   * Adds elements a chunk per animation frame (each chunk in one `cy.batch`), then switches their
+   * labels on the same way. The chunk size adapts so that a frame stays near FRAME_FAST..SLOW ms.
+   * Returns false when a newer replace() started meanwhile.
+   */
+  private async addStaged(ordered: ElementDefinition[], gen: number, opts: DrawOptions = {}): Promise<boolean> {
+    let first = true;
+    const added: cytoscape.CollectionReturnValue[] = [];
+    for (let i = 0; i < ordered.length; ) {
+      if (gen !== this.generation) return false;
+      const t0 = performance.now();
+      const part = ordered.slice(i, i + this.chunk);
+      this.cy.batch(() => {
+        added.push(this.cy.add(part));
+      });
+      i += part.length;
+      await frame();
+      if (first) {
+        first = false;
+        opts.onFirstPaint?.();
+      }
+      this.adapt(performance.now() - t0);
+    }
+    this.tuneRenderer();
+    // Labels: a chunk of nodes per frame, so text measurement is spread out too.
+    const labelled = this.cy.collection();
+    for (const c of added) labelled.merge(c.nodes('.unlabelled'));
+    const arr = labelled.toArray();
+    for (let i = 0; i < arr.length; ) {
+      if (gen !== this.generation) return false;
+      const t0 = performance.now();
+      const part = arr.slice(i, i + this.chunk);
+      this.cy.batch(() => {
+        for (const n of part) n.removeClass('unlabelled');
+      });
+      i += part.length;
+      await frame();
+      this.adapt(performance.now() - t0);
+    }
+    return true;
+  }
+
+  private adapt(ms: number): void {
+    if (ms > FRAME_SLOW_MS) this.chunk = Math.max(CHUNK_MIN, Math.floor(this.chunk / 2));
+    else if (ms < FRAME_FAST_MS) this.chunk = Math.min(CHUNK_MAX, Math.ceil(this.chunk * 1.5));
+  }
+
+  /** Sets zoom and pan so that the given positions fill the canvas, before any element is added. */
+  private viewportFor(pos: { x: number; y: number }[], padding = 40): void {
+    if (!pos.length) return;
+    let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+    for (const p of pos) {
+      x1 = Math.min(x1, p.x); y1 = Math.min(y1, p.y); x2 = Math.max(x2, p.x); y2 = Math.max(y2, p.y);
+    }
+    const w = Math.max(1, this.cy.width() - 2 * padding);
+    const h = Math.max(1, this.cy.height() - 2 * padding);
+    // Half a node around the outermost centres.
+    x1 -= 40; y1 -= 40; x2 += 40; y2 += 40;
+    const zoom = Math.min(1.5, Math.max(this.cy.minZoom(), Math.min(w / (x2 - x1), h / (y2 - y1))));
+    this.cy.viewport({ zoom, pan: { x: this.cy.width() / 2 - zoom * (x1 + x2) / 2, y: this.cy.height() / 2 - zoom * (y1 + y2) / 2 } });
+  }
+
+  /**
+   * Replace everything on the canvas; resolves once every element is in and labelled. Small graphs
+   * get a force layout; large ones are placed by precomputed positions and added in chunks.
+   */
+  async replace(elements: ElementDefinition[], opts: DrawOptions = {}): Promise<void> {
     const gen = ++this.generation;
-    this.prepare(elements);
-    const nodes = elements.filter((e) => !(e.data.source !== undefined && e.data.target !== undefined));
-    const edges = elements.filter((e) => e.data.source !== undefined && e.data.target !== undefined);
+    const nodes = elements.filter((e) => !isEdge(e));
+    const edges = elements.filter(isEdge);
     const ids = new Set(nodes.map((n) => String(n.data.id)));
     const goodEdges = edges.filter((e) => ids.has(String(e.data.source)) && ids.has(String(e.data.target)));
+    const small = nodes.length <= FORCE_LAYOUT_MAX_NODES && goodEdges.length <= FORCE_LAYOUT_MAX_EDGES;
+    this.prepare(elements, !small);
     this.cy.batch(() => this.cy.elements().remove());
-    if (nodes.length <= FORCE_LAYOUT_MAX) {
+    if (small) {
       this.cy.batch(() => this.cy.add([...nodes, ...goodEdges]));
+      this.tuneRenderer();
       await this.runForce(true);
-    } else {
-      const pos = await this.gridPositions({ nodes: nodes.map((n) => ({ id: String(n.data.id), parent: (n.data.parent as string | undefined) ?? null })) });
-      if (gen !== this.generation) return;
-      for (const n of nodes) n.position = pos[String(n.data.id)] ?? { x: 0, y: 0 };
-      // Nodes first (parents before children), then edges, a chunk per frame.
-      const ordered = [...nodes.filter((n) => !n.data.parent), ...nodes.filter((n) => n.data.parent), ...goodEdges];
-      for (let i = 0; i < ordered.length; i += CHUNK) {
-        if (gen !== this.generation) return;
-        this.cy.batch(() => this.cy.add(ordered.slice(i, i + CHUNK)));
-        if (i === 0) this.cy.fit(undefined, 30);
-        await frame();
-      }
-      this.cy.fit(undefined, 30);
+      opts.onFirstPaint?.();
+      return;
     }
+    const pos = await this.gridPositions({ nodes: nodes.map((n) => ({ id: String(n.data.id), parent: (n.data.parent as string | undefined) ?? null })) });
+    if (gen !== this.generation) return;
+    for (const n of nodes) n.position = pos[String(n.data.id)] ?? { x: 0, y: 0 };
+    this.viewportFor(nodes.map((n) => n.position!));
+    // Nodes first (parents before children), then edges.
+    const ordered = [...nodes.filter((n) => !n.data.parent), ...nodes.filter((n) => n.data.parent), ...goodEdges];
+    await this.addStaged(ordered, gen, opts);
   }
 
   /** Add children inside a compound parent (expand in place) and their edges. */
   async addInto(parentId: string, elements: ElementDefinition[]): Promise<void> {
-    this.prepare(elements);
+    const gen = this.generation;
     const parent = this.cy.getElementById(parentId);
     const center = parent.nonempty() ? parent.position() : { x: 0, y: 0 };
-    const nodes = elements.filter((e) => !(e.data.source !== undefined && e.data.target !== undefined) && this.cy.getElementById(String(e.data.id)).empty());
+    const nodes = elements.filter((e) => !isEdge(e) && this.cy.getElementById(String(e.data.id)).empty());
+    const small = this.cy.nodes().length + nodes.length <= FORCE_LAYOUT_MAX_NODES;
+    this.prepare(elements, !small);
     for (const n of nodes) n.data.parent = parentId;
     const layoutNodes: LayoutInput['nodes'] = [{ id: parentId, parent: null }, ...nodes.map((n) => ({ id: String(n.data.id), parent: parentId }))];
     const pos = groupedGridLayout({ nodes: layoutNodes });
@@ -98,46 +196,67 @@ export class GraphCanvas {
       const p = pos[String(n.data.id)] ?? { x: 0, y: 0 };
       n.position = { x: center.x + p.x - cx, y: center.y + p.y - cyy };
     }
-    this.cy.batch(() => this.cy.add(nodes));
-    this.addEdges(elements);
-    if (this.cy.nodes().length <= FORCE_LAYOUT_MAX) await this.runForce(false);
-    else {
-      this.pushApartGroups();
-      this.cy.fit(undefined, 30);
+    if (small) {
+      this.cy.batch(() => this.cy.add(nodes));
+      this.addEdges(elements);
+      await this.runForce(false);
+      return;
     }
+    this.pushApartGroups(nodes);
+    const fresh = this.freshEdges(elements);
+    await this.addStaged([...nodes, ...fresh], gen);
+    this.cy.fit(undefined, 30);
   }
 
   addEdges(elements: ElementDefinition[]): void {
-    const edges = elements.filter((e) => e.data.source !== undefined && e.data.target !== undefined);
-    const fresh = edges.filter((e) => this.cy.getElementById(String(e.data.id)).empty() && this.cy.getElementById(String(e.data.source)).nonempty() && this.cy.getElementById(String(e.data.target)).nonempty());
+    const fresh = this.freshEdges(elements);
     if (fresh.length) this.cy.batch(() => this.cy.add(fresh));
+  }
+
+  /** Edges not on the canvas yet whose ends are (or are about to be) there. */
+  private freshEdges(elements: ElementDefinition[], coming: Set<string> = new Set(elements.filter((e) => !isEdge(e)).map((e) => String(e.data.id)))): ElementDefinition[] {
+    const there = (id: unknown) => coming.has(String(id)) || this.cy.getElementById(String(id)).nonempty();
+    return elements.filter((e) => isEdge(e) && this.cy.getElementById(String(e.data.id)).empty() && there(e.data.source) && there(e.data.target));
   }
 
   /** Remove a group's children (collapse) and re-run the layout if the graph is small. */
   async collapse(parentId: string): Promise<void> {
     const parent = this.cy.getElementById(parentId);
     this.cy.batch(() => parent.children().remove());
-    if (this.cy.nodes().length <= FORCE_LAYOUT_MAX) await this.runForce(false);
+    if (this.cy.nodes().length <= FORCE_LAYOUT_MAX_NODES && this.cy.edges().length <= FORCE_LAYOUT_MAX_EDGES) await this.runForce(false);
+    this.tuneRenderer();
   }
 
-  /** After an in-place expansion of a large map, shift groups so that none overlap. */
-  private pushApartGroups(): void {
+  /**
+   * Before an in-place expansion of a large map is added: re-pack the groups (the incoming
+   * children included) so that none overlap. Incoming nodes get their positions in their
+   * definitions; nodes already drawn move only when their place changed.
+   */
+  private pushApartGroups(incoming: ElementDefinition[]): void {
     const tops = this.cy.nodes().orphans().sort((a, b) => a.position('x') - b.position('x'));
-    const pos: Positions = {};
+    const byParent = new Map<string, string[]>();
+    for (const n of incoming) {
+      const p = String(n.data.parent ?? '');
+      byParent.set(p, [...(byParent.get(p) ?? []), String(n.data.id)]);
+    }
     const input: LayoutInput = { nodes: [] };
     tops.forEach((n) => {
       input.nodes.push({ id: n.id(), parent: null });
       n.children().forEach((c) => {
         input.nodes.push({ id: c.id(), parent: n.id() });
       });
+      for (const id of byParent.get(n.id()) ?? []) input.nodes.push({ id, parent: n.id() });
     });
-    Object.assign(pos, groupedGridLayout({ ...input, spacing: 70 }));
-    // Groups without children are single nodes in the loose block; keep compound blocks apart.
+    const pos = groupedGridLayout({ ...input, spacing: 70 });
+    for (const n of incoming) {
+      const p = pos[String(n.data.id)];
+      if (p) n.position = p;
+    }
     this.cy.batch(() => {
       this.cy.nodes().forEach((n) => {
         if (n.isParent()) return;
         const p = pos[n.id()];
-        if (p) n.position(p);
+        if (p && (p.x !== n.position('x') || p.y !== n.position('y'))) n.position(p);
       });
     });
   }

@@ -189,6 +189,10 @@ export function stylesheet(): StylesheetJson {
       selector: 'edge.reach-path',
       style: { width: 5, 'line-color': REACH_STYLE.path.color, 'target-arrow-shape': 'triangle', 'target-arrow-color': REACH_STYLE.path.color, opacity: 1, 'z-index': 10 },
     },
+    // Large graphs: straight edges (no bezier control points), and no label until the node's
+    // turn comes after the shapes are drawn (the canvas removes the class a chunk per frame).
+    { selector: 'edge.fast', style: { 'curve-style': 'straight' } },
+    { selector: 'node.unlabelled', style: { label: '' } },
   );
   return s;
 }
