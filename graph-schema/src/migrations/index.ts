@@ -57,15 +57,21 @@ export const MIGRATIONS: Migration[] = [
     schema: ['CREATE CONSTRAINT mapaggregate_groupBy_key IF NOT EXISTS FOR (x:MapAggregate) REQUIRE x.groupBy IS UNIQUE'],
   },
   {
-    version: 600,
+    version: 601,
     name: 'service provenance as properties on the Service instead of a SEEN_BY relationship per service',
-    data: [
-      `MATCH (s:Service)-[r:SEEN_BY]->(src:Source)
-       WITH s, r, src ORDER BY r.lastSeen
-       WITH s, collect(src.id) AS ids, collect(r) AS rels, last(collect(r.lastRunId)) AS run
-       SET s.seenBy = reduce(acc = coalesce(s.seenBy, []), x IN ids | CASE WHEN x IN acc THEN acc ELSE acc + x END),
-           s.lastRunId = coalesce(s.lastRunId, run)
-       FOREACH (r IN rels | DELETE r)`,
+    // In `schema` because it must run in auto-commit mode: a large graph holds hundreds of
+    // thousands of these relationships, more than one transaction may hold in memory, so the
+    // conversion commits every 2,000 services. Idempotent: converted services have none left.
+    schema: [
+      `MATCH (s:Service) WHERE EXISTS { (s)-[:SEEN_BY]->(:Source) }
+       CALL (s) {
+         MATCH (s)-[r:SEEN_BY]->(src:Source)
+         WITH s, r, src ORDER BY r.lastSeen
+         WITH s, collect(src.id) AS ids, collect(r) AS rels, last(collect(r.lastRunId)) AS run
+         SET s.seenBy = reduce(acc = coalesce(s.seenBy, []), x IN ids | CASE WHEN x IN acc THEN acc ELSE acc + x END),
+             s.lastRunId = coalesce(s.lastRunId, run)
+         FOREACH (x IN rels | DELETE x)
+       } IN TRANSACTIONS OF 2000 ROWS`,
     ],
   },
 ];

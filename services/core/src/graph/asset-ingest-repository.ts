@@ -51,6 +51,9 @@ interface AssetRow {
 
 interface Prior extends PriorState {
   lastSeen: string | null;
+  /** Keys of the interfaces and services the asset already has (their HAS_* links exist). */
+  interfaceKeys?: string[];
+  serviceKeys?: string[];
 }
 
 const LOCK_ID = 'asset-identity';
@@ -108,40 +111,52 @@ function mergeObservations(a: Observation, b: Observation): Observation {
   };
 }
 
-async function loadKnown(tx: Tx, obs: Observation[]): Promise<{ known: KnownAsset[]; prior: Map<string, Prior> }> {
+/**
+ * Takes the identity lock and reads, in one statement, every asset an observation of the batch
+ * could be (by MAC, IP, FQDN or tag) with what change detection needs. Taking the lock first
+ * means the read sees everything committed by imports that ran before this batch.
+ */
+async function lockAndLoadKnown(tx: Tx, obs: Observation[]): Promise<{ known: KnownAsset[]; prior: Map<string, Prior> }> {
   const macs = [...new Set(obs.map((o) => o.mac).filter((m): m is string => !!m))];
   const ips = [...new Set(obs.flatMap((o) => o.ips))];
   const fqdns = [...new Set(obs.map((o) => o.fqdn).filter((f): f is string => !!f))];
   const tags = [...new Set(obs.flatMap((o) => [o.assetTag, o.serial, o.cloudId]).filter((t): t is string => !!t))];
-  const idRows = await tx.run(
-    `CALL () {
-       UNWIND $macs AS m MATCH (i:Interface {mac: m}) RETURN i
-       UNION
-       UNWIND $ips AS ip MATCH (i:Interface {ip: ip}) RETURN i
-     }
-     MATCH (a:Asset)-[:HAS_INTERFACE]->(i) WHERE NOT a:Retired
-     RETURN DISTINCT a.id AS id
-     UNION
-     UNWIND $fqdns AS f MATCH (a:Asset {fqdn: f}) WHERE NOT a:Retired RETURN a.id AS id
-     UNION
-     UNWIND $tags AS t MATCH (a:Asset) WHERE (a.assetTag = t OR a.serial = t OR a.cloudId = t) AND NOT a:Retired RETURN a.id AS id`,
-    { macs, ips, fqdns, tags },
-  );
-  const ids = idRows.map((r) => String(r.id));
-  if (ids.length === 0) return { known: [], prior: new Map() };
   const rows = await tx.run(
-    `UNWIND $ids AS id MATCH (a:Asset {id: id})
+    `MERGE (l:IngestLock {id: $lock}) SET l.seq = coalesce(l.seq, 0) + 1
+     WITH l
+     CALL (l) {
+       CALL () {
+         UNWIND $macs AS m MATCH (i:Interface {mac: m}) RETURN i
+         UNION
+         UNWIND $ips AS ip MATCH (i:Interface {ip: ip}) RETURN i
+       }
+       MATCH (a:Asset)-[:HAS_INTERFACE]->(i) WHERE NOT a:Retired
+       RETURN a
+       UNION
+       UNWIND $fqdns AS f MATCH (a:Asset {fqdn: f}) WHERE NOT a:Retired RETURN a
+       UNION
+       UNWIND $tags AS t MATCH (a:Asset) WHERE (a.assetTag = t OR a.serial = t OR a.cloudId = t) AND NOT a:Retired RETURN a
+     }
      RETURN a.id AS id, a.assetTag AS assetTag, a.serial AS serial, a.cloudId AS cloudId, a.fqdn AS fqdn,
             a.os AS os, coalesce(a.ips, []) AS ips, a.mac AS mac, a.status AS status, a.lastSeen AS lastSeen,
-            [(a)-[:HAS_INTERFACE]->(i:Interface) | {ip: i.ip, mac: i.mac, lastSeen: i.lastSeen}] AS interfaces,
-            [(a)-[:HAS_SERVICE]->(s:Service) | {protocol: s.protocol, port: s.port, state: s.state, product: s.product, version: s.version}] AS services`,
-    { ids },
+            [(a)-[:HAS_INTERFACE]->(i:Interface) | {key: i.key, ip: i.ip, mac: i.mac, lastSeen: i.lastSeen}] AS interfaces,
+            [(a)-[:HAS_SERVICE]->(s:Service) | {key: s.key, protocol: s.protocol, port: s.port, state: s.state, product: s.product, version: s.version}] AS services`,
+    { lock: LOCK_ID, macs, ips, fqdns, tags },
   );
   const known: KnownAsset[] = [];
   const prior = new Map<string, Prior>();
   for (const r of rows as (Row & Prior & KnownAsset)[]) {
     known.push({ id: r.id, assetTag: r.assetTag, serial: r.serial, cloudId: r.cloudId, fqdn: r.fqdn, interfaces: r.interfaces });
-    prior.set(r.id, { os: r.os, ips: r.ips, mac: r.mac, status: r.status, services: r.services, lastSeen: r.lastSeen });
+    prior.set(r.id, {
+      os: r.os,
+      ips: r.ips,
+      mac: r.mac,
+      status: r.status,
+      services: r.services,
+      lastSeen: r.lastSeen,
+      interfaceKeys: (r.interfaces as unknown as { key: string }[]).map((i) => i.key),
+      serviceKeys: (r.services as unknown as { key: string }[]).map((x) => x.key),
+    });
   }
   return { known, prior };
 }
@@ -235,73 +250,101 @@ export function planIngest(observations: Observation[], known: KnownAsset[], pri
   return { rows, events, conflicts };
 }
 
-// Three flat UNWIND statements (assets, interfaces, services) rather than one with per-row
-// subqueries: the same writes, planned as simple index-backed MERGE pipelines.
+// Flat UNWIND statements (assets, subnets, interfaces, services) rather than one with per-row
+// subqueries: the same writes, planned as simple index-backed MERGE pipelines. Every SET sits
+// behind a condition, so a rescan that sees what the graph already holds writes only the
+// moved-forward lastSeen and provenance: a SET of an unchanged value still locks and costs.
+// Interfaces and services the asset already has (known from the lock-and-load read in the same
+// transaction) skip the MERGE of their HAS_* relationship and subnet link.
 const LOAD_ASSETS = `
 MERGE (src:Source {id: $sourceId})
-WITH src
+WITH src, datetime($at) AS at
 UNWIND $rows AS row
 MERGE (a:Asset {id: row.id})
-  ON CREATE SET a.firstSeen = datetime($at), a.lastSeen = datetime($at), a.status = 'up', a.kind = 'unknown',
+  ON CREATE SET a.firstSeen = at, a.lastSeen = at, a.status = 'up', a.kind = 'unknown',
                 a.ephiRole = 'unknown', a.isAi = false, a.demo = $demo, a.lastRunId = $runId
-SET a.firstSeen = CASE WHEN a.firstSeen > datetime($at) THEN datetime($at) ELSE a.firstSeen END,
-    a.demo = coalesce(a.demo, false) OR $demo
-FOREACH (_ IN CASE WHEN row.fresh THEN [1] ELSE [] END |
+WITH src, at, row, a,
+     row.fresh AND any(k IN keys(row.props) WHERE a[k] IS NULL OR a[k] <> row.props[k]) AS changed
+FOREACH (_ IN CASE WHEN a.firstSeen > at THEN [1] ELSE [] END | SET a.firstSeen = at)
+FOREACH (_ IN CASE WHEN a.demo IS NULL OR ($demo AND NOT a.demo) THEN [1] ELSE [] END | SET a.demo = coalesce(a.demo, false) OR $demo)
+FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END |
   SET a += row.props,
-      a.lastRunId = CASE WHEN a.lastSeen = datetime($at) THEN coalesce(a.lastRunId, $runId) ELSE $runId END,
-      a.lastSeen = datetime($at), a.status = 'up',
       a.name = coalesce(a.a_name, row.props.fqdn, row.props.hostnames[0], a.fqdn, a.hostnames[0], row.props.ips[0], row.props.mac, a.id),
       a.kind = coalesce(a.a_kind, row.props.o_kind, 'unknown'),
       a.ephiRole = coalesce(a.a_ephiRole, 'unknown'),
       a.searchText = toLower(coalesce(a.a_name, '') + ' ' + coalesce(a.a_assetTag, '') + ' ' + coalesce(a.a_serial, '') + ' ' + row.search)
 )
+FOREACH (_ IN CASE WHEN row.fresh AND a.lastSeen < at THEN [1] ELSE [] END | SET a.lastSeen = at, a.lastRunId = $runId)
+FOREACH (_ IN CASE WHEN row.fresh AND (a.lastRunId IS NULL OR a.lastSeen IS NULL) THEN [1] ELSE [] END | SET a.lastRunId = coalesce(a.lastRunId, $runId), a.lastSeen = coalesce(a.lastSeen, at))
+FOREACH (_ IN CASE WHEN row.fresh AND coalesce(a.status, '') <> 'up' THEN [1] ELSE [] END | SET a.status = 'up')
 MERGE (a)-[sb:SEEN_BY]->(src)
-  ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
-SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
-    sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
-    sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END`;
+  ON CREATE SET sb.firstSeen = at, sb.lastSeen = at, sb.lastRunId = $runId
+FOREACH (_ IN CASE WHEN sb.lastSeen < at THEN [1] ELSE [] END | SET sb.lastSeen = at, sb.lastRunId = $runId)
+FOREACH (_ IN CASE WHEN sb.firstSeen > at THEN [1] ELSE [] END | SET sb.firstSeen = at)`;
 
 const LOAD_SUBNETS = `
 UNWIND $subnets AS x
 MERGE (sn:Subnet {cidr: x.cidr}) ON CREATE SET sn.family = x.family, sn.derived = true`;
 
+const INTERFACE_TAIL = `
+WITH src, at, ifc, i,
+     coalesce(i.ip, '') <> coalesce(ifc.ip, '') OR coalesce(i.family, '') <> coalesce(ifc.family, '') OR
+     coalesce(i.mac, '') <> coalesce(ifc.mac, '') OR coalesce(i.macKind, '') <> coalesce(ifc.macKind, '') OR
+     (ifc.macVendor IS NOT NULL AND coalesce(i.macVendor, '') <> ifc.macVendor) AS changed
+FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END |
+  SET i.ip = ifc.ip, i.family = ifc.family, i.mac = ifc.mac, i.macKind = ifc.macKind, i.macVendor = coalesce(ifc.macVendor, i.macVendor))
+FOREACH (_ IN CASE WHEN i.firstSeen > at THEN [1] ELSE [] END | SET i.firstSeen = at)
+FOREACH (_ IN CASE WHEN i.lastSeen < at THEN [1] ELSE [] END | SET i.lastSeen = at)
+MERGE (i)-[sb:SEEN_BY]->(src)
+  ON CREATE SET sb.firstSeen = at, sb.lastSeen = at, sb.lastRunId = $runId
+FOREACH (_ IN CASE WHEN sb.lastSeen < at THEN [1] ELSE [] END | SET sb.lastSeen = at, sb.lastRunId = $runId)
+FOREACH (_ IN CASE WHEN sb.firstSeen > at THEN [1] ELSE [] END | SET sb.firstSeen = at)`;
+
 const LOAD_INTERFACES = `
 MATCH (src:Source {id: $sourceId})
+WITH src, datetime($at) AS at
 UNWIND $ifaces AS ifc
 MATCH (a:Asset {id: ifc.assetId})
 MERGE (i:Interface {key: ifc.key})
-  ON CREATE SET i.firstSeen = datetime($at), i.lastSeen = datetime($at)
-SET i.ip = ifc.ip, i.family = ifc.family, i.mac = ifc.mac, i.macKind = ifc.macKind,
-    i.macVendor = coalesce(ifc.macVendor, i.macVendor),
-    i.firstSeen = CASE WHEN i.firstSeen > datetime($at) THEN datetime($at) ELSE i.firstSeen END,
-    i.lastSeen = CASE WHEN i.lastSeen < datetime($at) THEN datetime($at) ELSE i.lastSeen END
+  ON CREATE SET i.firstSeen = at, i.lastSeen = at
 MERGE (a)-[:HAS_INTERFACE]->(i)
-WITH src, ifc, i
+WITH src, at, ifc, i
 OPTIONAL MATCH (sn:Subnet {cidr: ifc.subnet})
 FOREACH (x IN CASE WHEN sn IS NULL THEN [] ELSE [sn] END | MERGE (i)-[:IN_SUBNET]->(x))
-MERGE (i)-[sb:SEEN_BY]->(src)
-  ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
-SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
-    sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
-    sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END`;
+${INTERFACE_TAIL}`;
+
+const LOAD_KNOWN_INTERFACES = `
+MATCH (src:Source {id: $sourceId})
+WITH src, datetime($at) AS at
+UNWIND $ifaces AS ifc
+MATCH (i:Interface {key: ifc.key})
+${INTERFACE_TAIL}`;
+
+// Service provenance lives on the Service (seenBy: the sources that reported it; lastRunId: the
+// run that last moved lastSeen forward) rather than in a SEEN_BY relationship per service.
+const SERVICE_TAIL = `
+WITH at, svc, s, svc.fresh AND any(k IN keys(svc.props) WHERE s[k] IS NULL OR s[k] <> svc.props[k]) AS changed
+FOREACH (_ IN CASE WHEN s.firstSeen > at THEN [1] ELSE [] END | SET s.firstSeen = at)
+FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END | SET s += svc.props, s.open = svc.props.state = 'open')
+FOREACH (_ IN CASE WHEN svc.fresh AND coalesce(svc.props.reason, '') <> 'not-reported' AND s.lastSeen < at THEN [1] ELSE [] END |
+  SET s.lastSeen = at, s.lastRunId = $runId)
+FOREACH (_ IN CASE WHEN s.lastRunId IS NULL THEN [1] ELSE [] END | SET s.lastRunId = $runId)
+FOREACH (_ IN CASE WHEN $sourceId IN coalesce(s.seenBy, []) THEN [] ELSE [1] END | SET s.seenBy = coalesce(s.seenBy, []) + $sourceId)`;
 
 const LOAD_SERVICES = `
-MATCH (src:Source {id: $sourceId})
+WITH datetime($at) AS at
 UNWIND $services AS svc
 MATCH (a:Asset {id: svc.assetId})
 MERGE (s:Service {key: svc.key})
-  ON CREATE SET s.firstSeen = datetime($at), s.lastSeen = datetime($at)
-SET s.firstSeen = CASE WHEN s.firstSeen > datetime($at) THEN datetime($at) ELSE s.firstSeen END
-FOREACH (_ IN CASE WHEN svc.fresh THEN [1] ELSE [] END |
-  SET s += svc.props,
-      s.lastSeen = CASE WHEN svc.props.reason = 'not-reported' THEN s.lastSeen ELSE datetime($at) END,
-      s.open = svc.props.state = 'open')
+  ON CREATE SET s.firstSeen = at, s.lastSeen = at
 MERGE (a)-[:HAS_SERVICE]->(s)
-MERGE (s)-[sb:SEEN_BY]->(src)
-  ON CREATE SET sb.firstSeen = datetime($at), sb.lastSeen = datetime($at), sb.lastRunId = $runId
-SET sb.lastRunId = CASE WHEN sb.lastSeen < datetime($at) THEN $runId ELSE sb.lastRunId END,
-    sb.firstSeen = CASE WHEN sb.firstSeen > datetime($at) THEN datetime($at) ELSE sb.firstSeen END,
-    sb.lastSeen = CASE WHEN sb.lastSeen < datetime($at) THEN datetime($at) ELSE sb.lastSeen END`;
+${SERVICE_TAIL}`;
+
+const LOAD_KNOWN_SERVICES = `
+WITH datetime($at) AS at
+UNWIND $services AS svc
+MATCH (s:Service {key: svc.key})
+${SERVICE_TAIL}`;
 
 export const SAVE_EVENTS = `
 UNWIND $events AS e
@@ -324,21 +367,33 @@ MATCH (a:Asset {id: aid})
 MERGE (c)-[:ABOUT]->(a)
 RETURN count(DISTINCT c) AS n`;
 
+function partition<T>(xs: T[], pred: (x: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const x of xs) (pred(x) ? yes : no).push(x);
+  return [yes, no];
+}
+
 /** Ingests already-transformed observations (the path other importers use too). */
 export async function ingestObservations(graph: GraphClient, ctx: IngestContext, observations: Observation[]): Promise<IngestCounts> {
   if (observations.length === 0) return { hosts: 0, assetsCreated: 0, assetsUpdated: 0, services: 0, changes: 0, conflicts: 0 };
   return graph.executeWrite(async (tx) => {
-    await tx.run('MERGE (l:IngestLock {id: $id}) SET l.seq = coalesce(l.seq, 0) + 1', { id: LOCK_ID });
-    const { known, prior } = await loadKnown(tx, observations);
+    const { known, prior } = await lockAndLoadKnown(tx, observations);
     const plan = planIngest(observations, known, prior, ctx);
     const params = { rows: plan.rows, events: plan.events, conflicts: plan.conflicts, at: ctx.at, runId: ctx.runId, sourceId: ctx.sourceId, demo: ctx.demo ?? false };
     const ifaces: Record<string, unknown>[] = plan.rows.flatMap((r) => r.interfaces.map((i) => ({ ...i, assetId: r.id })));
     const services = plan.rows.flatMap((r) => r.services.map((x) => ({ ...x, assetId: r.id, fresh: r.fresh })));
     const subnets = [...new Map(ifaces.filter((i) => i.subnet).map((i) => [String(i.subnet), { cidr: i.subnet, family: i.family }])).values()];
+    const ifaceKeys = new Set(plan.rows.flatMap((r) => prior.get(r.id)?.interfaceKeys ?? []));
+    const serviceKeys = new Set(plan.rows.flatMap((r) => prior.get(r.id)?.serviceKeys ?? []));
+    const [knownIfaces, newIfaces] = partition(ifaces, (i) => ifaceKeys.has(String(i.key)));
+    const [knownServices, newServices] = partition(services, (x) => serviceKeys.has(x.key));
     await tx.run(LOAD_ASSETS, params);
-    if (subnets.length) await tx.run(LOAD_SUBNETS, { subnets });
-    if (ifaces.length) await tx.run(LOAD_INTERFACES, { ...params, ifaces });
-    if (services.length) await tx.run(LOAD_SERVICES, { ...params, services });
+    if (subnets.length && newIfaces.length) await tx.run(LOAD_SUBNETS, { subnets });
+    if (newIfaces.length) await tx.run(LOAD_INTERFACES, { ...params, ifaces: newIfaces });
+    if (knownIfaces.length) await tx.run(LOAD_KNOWN_INTERFACES, { ...params, ifaces: knownIfaces });
+    if (newServices.length) await tx.run(LOAD_SERVICES, { ...params, services: newServices });
+    if (knownServices.length) await tx.run(LOAD_KNOWN_SERVICES, { ...params, services: knownServices });
     if (plan.events.length) await tx.run(SAVE_EVENTS, params);
     if (plan.conflicts.length) await tx.run(SAVE_CONFLICTS, params);
     const created = plan.rows.filter((r) => r.isNew).length;
