@@ -3,6 +3,7 @@ import { ConflictError, ValidationError, NotFoundError } from '../errors.js';
 import { changeEvent } from '../domain/changes.js';
 import { CHANGE_VIEW, parseDetail, type ChangeView } from './change-repository.js';
 import { int, type GraphClient } from './neo4j-client.js';
+import { inventoryGeneration } from './write-generation.js';
 
 /** Reads of the inventory. Sort fields come from an allow-list; every value is a parameter. */
 export const ASSET_SORT_FIELDS = ['name', 'kind', 'firstSeen', 'lastSeen'] as const;
@@ -139,12 +140,83 @@ function decodeCursor(c: string): [unknown, string] {
   throw new ValidationError('INVALID_CURSOR', 'cursor is not one this API issued', { field: 'cursor' });
 }
 
+export interface AssetPage {
+  items: AssetSummary[];
+  nextCursor: string | null;
+}
+
+/**
+ * Inventory pages are cached per normalised query. An entry is served only while this process's
+ * write generation (write-generation.ts) is the one it was read at, so a write made here (ingest,
+ * PATCH, merge, split, imports, demo data, wipes) is visible to the very next request. Writes from
+ * other processes cannot be seen that way: an entry is refreshed in the background once it is
+ * PAGE_REFRESH_MS old and never served once it is PAGE_MAX_AGE_MS old. Concurrent misses for one
+ * query share one database read.
+ */
+export const PAGE_REFRESH_MS = 500;
+export const PAGE_MAX_AGE_MS = 1_000;
+const PAGE_CACHE_ENTRIES = 500;
+
+interface PageEntry {
+  generation: number;
+  readAt: number;
+  page: AssetPage;
+}
+
+function freeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v as Record<string, unknown>)) freeze(x);
+  }
+  return v;
+}
+
 export class AssetRepository {
+  private readonly pages = new Map<string, PageEntry>();
+  private readonly reading = new Map<string, Promise<AssetPage>>();
+
   constructor(private readonly graph: GraphClient) {}
 
-  async list(query: AssetListQuery): Promise<{ items: AssetSummary[]; nextCursor: string | null }> {
+  /** A page of the inventory. The result is frozen: it may be shared with other requests. */
+  async list(query: AssetListQuery): Promise<AssetPage> {
     const sort: AssetSortField = query.sort ?? 'name';
     if (!ASSET_SORT_FIELDS.includes(sort)) throw new ValidationError('INVALID_SORT', `cannot sort by ${sort}`, { field: 'sort' });
+    if (query.cursor) decodeCursor(query.cursor);
+    const key = JSON.stringify([query.q?.toLowerCase() ?? null, query.kind ?? null, query.subnet ?? null, query.ephi ?? null, query.ai ?? null, query.stale ?? null, sort, query.order === 'desc', query.limit, query.cursor ?? null]);
+    const generation = inventoryGeneration();
+    const hit = this.pages.get(key);
+    const age = hit ? Date.now() - hit.readAt : Infinity;
+    if (hit && hit.generation === generation && age < PAGE_MAX_AGE_MS) {
+      if (age >= PAGE_REFRESH_MS) this.readPage(key, query, generation).catch(() => {});
+      return hit.page;
+    }
+    return this.readPage(key, query, generation);
+  }
+
+  /** One database read per query and generation at a time; its result is kept only if no write started meanwhile. */
+  private readPage(key: string, query: AssetListQuery, generation: number): Promise<AssetPage> {
+    const flight = `${generation}|${key}`;
+    const pending = this.reading.get(flight);
+    if (pending) return pending;
+    const readAt = Date.now();
+    const p = this.queryPage(query)
+      .then((page) => {
+        freeze(page);
+        const cur = this.pages.get(key);
+        if (inventoryGeneration() === generation && (!cur || cur.readAt <= readAt)) {
+          this.pages.delete(key);
+          this.pages.set(key, { generation, readAt, page });
+          if (this.pages.size > PAGE_CACHE_ENTRIES) this.pages.delete(this.pages.keys().next().value!);
+        }
+        return page;
+      })
+      .finally(() => this.reading.delete(flight));
+    this.reading.set(flight, p);
+    return p;
+  }
+
+  private async queryPage(query: AssetListQuery): Promise<AssetPage> {
+    const sort: AssetSortField = query.sort ?? 'name';
     const desc = query.order === 'desc';
     const params: Record<string, unknown> = { limit: int(query.limit + 1) };
     const where = inventoryWhere(query, params);
