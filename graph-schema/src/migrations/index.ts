@@ -57,13 +57,17 @@ export const MIGRATIONS: Migration[] = [
     schema: ['CREATE CONSTRAINT mapaggregate_groupBy_key IF NOT EXISTS FOR (x:MapAggregate) REQUIRE x.groupBy IS UNIQUE'],
   },
   {
-    version: 601,
+    version: 602,
     name: 'service provenance as properties on the Service instead of a SEEN_BY relationship per service',
     // In `schema` because it must run in auto-commit mode: a large graph holds hundreds of
     // thousands of these relationships, more than one transaction may hold in memory, so the
-    // conversion commits every 2,000 services. Idempotent: converted services have none left.
-    schema: [
-      `MATCH (s:Service) WHERE EXISTS { (s)-[:SEEN_BY]->(:Source) }
+    // conversion commits every 2,000 services, and each statement converts at most 25,000 so it
+    // ends well inside the server's transaction timeout (db.transaction.timeout=2m). Idempotent:
+    // converted services have none left, so later statements find less (or nothing) to do.
+    schema: Array.from(
+      { length: 24 },
+      () => `MATCH (s:Service) WHERE EXISTS { (s)-[:SEEN_BY]->(:Source) }
+       WITH s LIMIT 25000
        CALL (s) {
          MATCH (s)-[r:SEEN_BY]->(src:Source)
          WITH s, r, src ORDER BY r.lastSeen
@@ -72,6 +76,7 @@ export const MIGRATIONS: Migration[] = [
              s.lastRunId = coalesce(s.lastRunId, run)
          FOREACH (x IN rels | DELETE x)
        } IN TRANSACTIONS OF 2000 ROWS`,
-    ],
+    ),
   },
+
 ];

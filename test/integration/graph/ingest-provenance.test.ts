@@ -92,7 +92,7 @@ describe('ingest provenance and rescans (real Neo4j)', () => {
     expect(a!.status).toBe('up');
   });
 
-  it('migration 601 turns SEEN_BY relationships of services into properties, keeping the latest run', async () => {
+  it('migration 602 turns SEEN_BY relationships of services into properties, keeping the latest run', async () => {
     await ingestObservations(graph, { runId: 'run-1', sourceId: 'nmap-import', at: '2026-03-01T10:00:00.000Z' }, [host('10.9.0.10', [80])]);
     // The shape an older version wrote: one SEEN_BY per service and source, no properties.
     await graph.write(
@@ -101,7 +101,7 @@ describe('ingest provenance and rescans (real Neo4j)', () => {
        CREATE (s)-[:SEEN_BY {firstSeen: datetime('2026-01-01T00:00:00Z'), lastSeen: datetime('2026-03-01T10:00:00Z'), lastRunId: 'run-new'}]->(a)
        CREATE (s)-[:SEEN_BY {firstSeen: datetime('2026-01-01T00:00:00Z'), lastSeen: datetime('2026-02-01T10:00:00Z'), lastRunId: 'run-old'}]->(b)`,
     );
-    const migration = MIGRATIONS.find((m) => m.version === 601)!;
+    const migration = MIGRATIONS.find((m) => m.version === 602)!;
     for (const s of migration.schema ?? []) await graph.runAutoCommit(s);
     for (const s of migration.schema ?? []) await graph.runAutoCommit(s); // idempotent
     const rows = await graph.read("MATCH (s:Service) WHERE s.key ENDS WITH '|tcp/80' RETURN s.seenBy AS seenBy, s.lastRunId AS run, COUNT { (s)-[:SEEN_BY]->() } AS rels");
