@@ -339,8 +339,7 @@ export class MapRepository {
     if (vendorGroup[0]) nodes.push({ data: { ...(vendorGroup[0].node as MapNode['data']), parent: groupId } });
     const ids = nodes.map((n) => n.data.id);
     const rows = await this.graph.read(
-      `UNWIND $ids AS id
-       CALL (id) { MATCH (a:Asset {id: id}) RETURN a UNION MATCH (a:Vendor {id: id}) RETURN a }
+      `CALL () { MATCH (a:Asset) WHERE a.id IN $ids RETURN a UNION MATCH (a:Vendor) WHERE a.id IN $ids RETURN a }
        MATCH (a)-[r:CONNECTS_TO|EPHI_FLOW]-(b)
        WHERE (b:Asset OR b:Vendor) AND NOT coalesce(b:Retired, false)
        WITH a, b, r, startNode(r) = a AS outgoing, b.id IN $ids AS inside

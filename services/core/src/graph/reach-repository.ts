@@ -85,7 +85,8 @@ export class ReachRepository {
 
   /**
    * Iterative deepening: the answer is the `limit` nearest assets, ordered by hops then name, so
-   * once more than `limit` assets lie within h hops, the ones further out cannot change it. Most
+   * once more than `limit` assets lie within h hops, the ones further out cannot change it (steps
+   * 3, 4, …, k). Most
    * sources reach enough ePHI-bearing assets within two hops; only sparse neighbourhoods pay for
    * the full k. Each step is one statement that also returns the anchor asset.
    */
@@ -93,7 +94,7 @@ export class ReachRepository {
     const k = checkBound('k', opts.k, REACH_MAX_HOPS);
     const nPaths = checkBound('paths', opts.paths, REACH_MAX_PATHS);
     const limit = checkBound('limit', opts.limit, REACH_MAX_RESULTS);
-    const steps = [...new Set([Math.min(2, k), Math.min(4, k), k])];
+    const steps = [...new Set([Math.min(3, k), ...Array.from({ length: Math.max(0, k - 3) }, (_, i) => i + 4)])];
     let asset: ReachResult['asset'] | undefined;
     let found: ReachItem[] = [];
     for (const step of steps) {
