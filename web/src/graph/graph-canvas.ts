@@ -1,18 +1,19 @@
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from 'cytoscape';
 import fcose from 'cytoscape-fcose';
 import { groupedGridLayout, type LayoutInput, type Positions } from './grouped-grid.js';
-import { displayLabel, flowClass, stylesheet } from './styles.js';
+import { displayLabel, flowClass, LABEL_FONT_PX, MIN_LABEL_PX, stylesheet } from './styles.js';
 
 cytoscape.use(fcose);
 
 /** About this many nodes on the canvas at most; beyond it views ask the server for aggregates. */
 export const NODE_BUDGET = 2000;
 /**
- * Force-directed layout (fcose, synchronous, on the main thread) only for graphs this small: it
- * stays well under 100 ms there. Anything larger is placed by the worker's grouped grid.
+ * Force-directed layout (fcose, synchronous, on the main thread) only for graphs this small: at
+ * 49 nodes and 60 edges it already took 267 ms on the loaded test machine. Anything larger is
+ * placed by the worker's grouped grid.
  */
-const FORCE_LAYOUT_MAX_NODES = 120;
-const FORCE_LAYOUT_MAX_EDGES = 300;
+const FORCE_LAYOUT_MAX_NODES = 40;
+const FORCE_LAYOUT_MAX_EDGES = 100;
 /** Elements handed to Cytoscape per animation frame; adapted to what the last frame cost. */
 const CHUNK_START = 200;
 const CHUNK_MIN = 50;
@@ -58,6 +59,11 @@ export class GraphCanvas {
       hideEdgesOnViewport: false,
       textureOnViewport: false,
     });
+    let settle: ReturnType<typeof setTimeout> | undefined;
+    this.cy.on('viewport', () => {
+      clearTimeout(settle);
+      settle = setTimeout(() => void this.labelVisible(), 200);
+    });
   }
 
   /** Fill in the label text from the data (badges included) before elements reach Cytoscape. */
@@ -93,14 +99,11 @@ export class GraphCanvas {
    */
   private async addStaged(ordered: ElementDefinition[], gen: number, opts: DrawOptions = {}): Promise<boolean> {
     let first = true;
-    const added: cytoscape.CollectionReturnValue[] = [];
     for (let i = 0; i < ordered.length; ) {
       if (gen !== this.generation) return false;
       const t0 = performance.now();
       const part = ordered.slice(i, i + this.chunk);
-      this.cy.batch(() => {
-        added.push(this.cy.add(part));
-      });
+      this.cy.batch(() => this.cy.add(part));
       i += part.length;
       await frame();
       if (first) {
@@ -110,12 +113,25 @@ export class GraphCanvas {
       this.adapt(performance.now() - t0);
     }
     this.tuneRenderer();
-    // Labels: a chunk of nodes per frame, so text measurement is spread out too.
-    const labelled = this.cy.collection();
-    for (const c of added) labelled.merge(c.nodes('.unlabelled'));
-    const arr = labelled.toArray();
+    await this.labelVisible(gen);
+    return true;
+  }
+
+  /**
+   * Switches labels on for the staged nodes inside the viewport, a chunk per frame, but only at a
+   * zoom where a label would be drawn at all (MIN_LABEL_PX): a zoomed-out large map never pays for
+   * text measurement. Runs again when the viewport settles after a pan or zoom.
+   */
+  private async labelVisible(gen = this.generation): Promise<void> {
+    if (this.cy.zoom() * LABEL_FONT_PX < MIN_LABEL_PX) return;
+    const ext = this.cy.extent();
+    const todo = this.cy.nodes('.unlabelled').filter((n) => {
+      const p = n.position();
+      return p.x >= ext.x1 - 50 && p.x <= ext.x2 + 50 && p.y >= ext.y1 - 50 && p.y <= ext.y2 + 50;
+    });
+    const arr = todo.toArray();
     for (let i = 0; i < arr.length; ) {
-      if (gen !== this.generation) return false;
+      if (gen !== this.generation) return;
       const t0 = performance.now();
       const part = arr.slice(i, i + this.chunk);
       this.cy.batch(() => {
@@ -125,7 +141,6 @@ export class GraphCanvas {
       await frame();
       this.adapt(performance.now() - t0);
     }
-    return true;
   }
 
   private adapt(ms: number): void {
@@ -247,7 +262,9 @@ export class GraphCanvas {
       });
       for (const id of byParent.get(n.id()) ?? []) input.nodes.push({ id, parent: n.id() });
     });
-    const pos = groupedGridLayout({ ...input, spacing: 70 });
+    // Collapsed groups are drawn up to 160 px wide: their cells must be at least that.
+    const widest = Math.max(0, ...this.cy.nodes('[type = "group"]').filter((n) => n.isChildless() && !byParent.has(n.id())).map((n) => Number(n.data('size') ?? 0)));
+    const pos = groupedGridLayout({ ...input, spacing: 70, looseSpacing: Math.max(70, widest + 30) });
     for (const n of incoming) {
       const p = pos[String(n.data.id)];
       if (p) n.position = p;
@@ -301,9 +318,18 @@ export class GraphCanvas {
     return new Promise((resolve) => {
       const done = (ev: MessageEvent<Positions>) => {
         w.removeEventListener('message', done);
+        w.removeEventListener('error', failed);
         resolve(ev.data);
       };
+      // A worker that cannot load (blocked, missing) must not leave the map empty.
+      const failed = () => {
+        w.removeEventListener('message', done);
+        w.removeEventListener('error', failed);
+        this.worker = null;
+        resolve(groupedGridLayout(input));
+      };
       w.addEventListener('message', done);
+      w.addEventListener('error', failed);
       w.postMessage(input);
     });
   }

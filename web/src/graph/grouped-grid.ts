@@ -6,6 +6,8 @@
 export interface LayoutInput {
   nodes: { id: string; parent?: string | null }[];
   spacing?: number;
+  /** Cell size for loose top-level nodes (collapsed groups are larger than assets). */
+  looseSpacing?: number;
   /** Where already-placed top-level nodes are; new groups are packed below them. */
   origin?: { x: number; y: number };
 }
@@ -24,7 +26,7 @@ export function groupedGridLayout(input: LayoutInput): Positions {
     }
   }
   // Blocks: one per parent (its children in a grid) and one per loose top-level node.
-  const blocks: { ids: string[]; cols: number; rows: number }[] = [];
+  const blocks: { ids: string[]; cols: number; rows: number; cell?: number }[] = [];
   const loose: string[] = [];
   for (const n of input.nodes) {
     if (n.parent) continue;
@@ -36,7 +38,7 @@ export function groupedGridLayout(input: LayoutInput): Positions {
   }
   if (loose.length) {
     const cols = Math.ceil(Math.sqrt(loose.length) * 1.5);
-    blocks.push({ ids: loose, cols, rows: Math.ceil(loose.length / cols) });
+    blocks.push({ ids: loose, cols, rows: Math.ceil(loose.length / cols), cell: input.looseSpacing ?? spacing });
   }
   blocks.sort((a, b) => b.rows - a.rows);
   const total = blocks.reduce((s, b) => s + b.cols * b.rows, 0);
@@ -47,17 +49,18 @@ export function groupedGridLayout(input: LayoutInput): Positions {
   const x0 = x;
   let shelf = 0;
   for (const b of blocks) {
-    const w = b.cols * spacing;
+    const cell = b.cell ?? spacing;
+    const w = b.cols * cell;
     if (x > x0 && x + w > x0 + rowWidth) {
       x = x0;
       y += shelf + spacing * 2;
       shelf = 0;
     }
     b.ids.forEach((id, i) => {
-      out[id] = { x: x + (i % b.cols) * spacing, y: y + Math.floor(i / b.cols) * spacing };
+      out[id] = { x: x + (i % b.cols) * cell, y: y + Math.floor(i / b.cols) * cell };
     });
     x += w + spacing * 2;
-    shelf = Math.max(shelf, b.rows * spacing);
+    shelf = Math.max(shelf, b.rows * cell);
   }
   return out;
 }

@@ -99,6 +99,8 @@ export const REACH_STYLE = {
 
 /** Below this rendered font size labels are not drawn: zoomed-out maps show shapes only. */
 export const MIN_LABEL_PX = 7;
+/** The node label size at zoom 1. */
+export const LABEL_FONT_PX = 11;
 
 export function stylesheet(): StylesheetJson {
   const s: StylesheetJson = [
@@ -106,7 +108,7 @@ export function stylesheet(): StylesheetJson {
       selector: 'node',
       style: {
         label: 'data(display)',
-        'font-size': 11,
+        'font-size': LABEL_FONT_PX,
         'min-zoomed-font-size': MIN_LABEL_PX,
         'text-valign': 'bottom',
         'text-margin-y': 3,
