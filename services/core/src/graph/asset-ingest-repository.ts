@@ -46,14 +46,27 @@ interface AssetRow {
   props: Record<string, unknown>;
   search: string;
   interfaces: Record<string, unknown>[];
-  services: { key: string; props: Record<string, unknown> }[];
+  services: { key: string; hash: string; props: Record<string, unknown> }[];
 }
 
 interface Prior extends PriorState {
   lastSeen: string | null;
-  /** Keys of the interfaces and services the asset already has (their HAS_* links exist). */
+  /** Keys of the interfaces the asset already has (their HAS_INTERFACE links exist). */
   interfaceKeys?: string[];
-  serviceKeys?: string[];
+  /** The services the asset already has, by key: what the last write stored and when. */
+  serviceState?: Map<string, KnownService>;
+}
+
+interface KnownService {
+  hash: string | null;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  seenBy: string[];
+}
+
+/** A stable digest of a service's observed properties, stored as `obsHash` to skip unchanged writes. */
+export function serviceHash(props: Record<string, unknown>): string {
+  return createHash('sha1').update(JSON.stringify(props)).digest('base64url').slice(0, 16);
 }
 
 const LOCK_ID = 'asset-identity';
@@ -140,7 +153,8 @@ async function lockAndLoadKnown(tx: Tx, obs: Observation[]): Promise<{ known: Kn
      RETURN a.id AS id, a.assetTag AS assetTag, a.serial AS serial, a.cloudId AS cloudId, a.fqdn AS fqdn,
             a.os AS os, coalesce(a.ips, []) AS ips, a.mac AS mac, a.status AS status, a.lastSeen AS lastSeen,
             [(a)-[:HAS_INTERFACE]->(i:Interface) | {key: i.key, ip: i.ip, mac: i.mac, lastSeen: i.lastSeen}] AS interfaces,
-            [(a)-[:HAS_SERVICE]->(s:Service) | {key: s.key, protocol: s.protocol, port: s.port, state: s.state, product: s.product, version: s.version}] AS services`,
+            [(a)-[:HAS_SERVICE]->(s:Service) | {key: s.key, protocol: s.protocol, port: s.port, state: s.state, product: s.product, version: s.version,
+                                                 hash: s.obsHash, firstSeen: s.firstSeen, lastSeen: s.lastSeen, seenBy: coalesce(s.seenBy, [])}] AS services`,
     { lock: LOCK_ID, macs, ips, fqdns, tags },
   );
   const known: KnownAsset[] = [];
@@ -155,7 +169,7 @@ async function lockAndLoadKnown(tx: Tx, obs: Observation[]): Promise<{ known: Kn
       services: r.services,
       lastSeen: r.lastSeen,
       interfaceKeys: (r.interfaces as unknown as { key: string }[]).map((i) => i.key),
-      serviceKeys: (r.services as unknown as { key: string }[]).map((x) => x.key),
+      serviceState: new Map((r.services as unknown as (KnownService & { key: string })[]).map((x) => [x.key, { hash: x.hash ?? null, firstSeen: x.firstSeen ?? null, lastSeen: x.lastSeen ?? null, seenBy: x.seenBy ?? [] }])),
     });
   }
   return { known, prior };
@@ -201,15 +215,17 @@ export function planIngest(observations: Observation[], known: KnownAsset[], pri
     // An address family this observation does not carry keeps its last known address.
     const families = new Set(obs.ips.map(ipFamily));
     const ips = [...obs.ips, ...(p?.ips ?? []).filter((ip) => !families.has(ipFamily(ip)))];
-    const services = obs.services.map((s) => ({
-      key: serviceKey(id, s.protocol, s.port),
-      props: compact({ ...s, scriptIds: s.scriptIds }),
-    }));
+    const services = obs.services.map((s) => {
+      const props = compact({ ...s, scriptIds: s.scriptIds });
+      return { key: serviceKey(id, s.protocol, s.port), hash: serviceHash(props), props };
+    });
     // Ports inside the scanned range that the host stopped reporting are closed now.
     for (const e of events) {
       if (e.assetId !== id || e.type !== 'port-closed') continue;
       const d = JSON.parse(e.detail) as { port: number; protocol: string; after: string };
-      if (d.after === 'not-reported') services.push({ key: serviceKey(id, d.protocol, d.port), props: { protocol: d.protocol, port: d.port, state: 'closed', reason: 'not-reported' } });
+      if (d.after !== 'not-reported') continue;
+      const props = { protocol: d.protocol, port: d.port, state: 'closed', reason: 'not-reported' };
+      services.push({ key: serviceKey(id, d.protocol, d.port), hash: serviceHash(props), props });
     }
     const ifaces = (obs.ips.length ? obs.ips : [null]).map((ip) =>
       compact({
@@ -323,9 +339,9 @@ ${INTERFACE_TAIL}`;
 // Service provenance lives on the Service (seenBy: the sources that reported it; lastRunId: the
 // run that last moved lastSeen forward) rather than in a SEEN_BY relationship per service.
 const SERVICE_TAIL = `
-WITH at, svc, s, svc.fresh AND any(k IN keys(svc.props) WHERE s[k] IS NULL OR s[k] <> svc.props[k]) AS changed
+WITH at, svc, s, svc.fresh AND coalesce(s.obsHash, '') <> svc.hash AS changed
 FOREACH (_ IN CASE WHEN s.firstSeen > at THEN [1] ELSE [] END | SET s.firstSeen = at)
-FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END | SET s += svc.props, s.open = svc.props.state = 'open')
+FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END | SET s += svc.props, s.open = svc.props.state = 'open', s.obsHash = svc.hash)
 FOREACH (_ IN CASE WHEN svc.fresh AND coalesce(svc.props.reason, '') <> 'not-reported' AND s.lastSeen < at THEN [1] ELSE [] END |
   SET s.lastSeen = at, s.lastRunId = $runId)
 FOREACH (_ IN CASE WHEN s.lastRunId IS NULL THEN [1] ELSE [] END | SET s.lastRunId = $runId)
@@ -339,6 +355,15 @@ MERGE (s:Service {key: svc.key})
   ON CREATE SET s.firstSeen = at, s.lastSeen = at
 MERGE (a)-[:HAS_SERVICE]->(s)
 ${SERVICE_TAIL}`;
+
+// Services whose stored digest equals this observation's: only dates and provenance can move.
+const TOUCH_SERVICES = `
+WITH datetime($at) AS at
+UNWIND $touch AS t
+MATCH (s:Service {key: t.key})
+FOREACH (_ IN CASE WHEN t.reported AND s.lastSeen < at THEN [1] ELSE [] END | SET s.lastSeen = at, s.lastRunId = $runId)
+FOREACH (_ IN CASE WHEN s.firstSeen > at THEN [1] ELSE [] END | SET s.firstSeen = at)
+FOREACH (_ IN CASE WHEN $sourceId IN coalesce(s.seenBy, []) THEN [] ELSE [1] END | SET s.seenBy = coalesce(s.seenBy, []) + $sourceId)`;
 
 const LOAD_KNOWN_SERVICES = `
 WITH datetime($at) AS at
@@ -385,15 +410,28 @@ export async function ingestObservations(graph: GraphClient, ctx: IngestContext,
     const services = plan.rows.flatMap((r) => r.services.map((x) => ({ ...x, assetId: r.id, fresh: r.fresh })));
     const subnets = [...new Map(ifaces.filter((i) => i.subnet).map((i) => [String(i.subnet), { cidr: i.subnet, family: i.family }])).values()];
     const ifaceKeys = new Set(plan.rows.flatMap((r) => prior.get(r.id)?.interfaceKeys ?? []));
-    const serviceKeys = new Set(plan.rows.flatMap((r) => prior.get(r.id)?.serviceKeys ?? []));
     const [knownIfaces, newIfaces] = partition(ifaces, (i) => ifaceKeys.has(String(i.key)));
-    const [knownServices, newServices] = partition(services, (x) => serviceKeys.has(x.key));
+    const at = Date.parse(ctx.at);
+    const newServices: typeof services = [];
+    const knownServices: typeof services = [];
+    const touch: { key: string; reported: boolean }[] = [];
+    for (const x of services) {
+      const known = prior.get(x.assetId)?.serviceState?.get(x.key);
+      if (!known) newServices.push(x);
+      else if (x.fresh && known.hash !== x.hash) knownServices.push(x);
+      else {
+        const reported = x.fresh && x.props.reason !== 'not-reported';
+        const moves = (reported && (!known.lastSeen || Date.parse(known.lastSeen) < at)) || (!!known.firstSeen && Date.parse(known.firstSeen) > at) || !known.seenBy.includes(ctx.sourceId);
+        if (moves) touch.push({ key: x.key, reported });
+      }
+    }
     await tx.run(LOAD_ASSETS, params);
     if (subnets.length && newIfaces.length) await tx.run(LOAD_SUBNETS, { subnets });
     if (newIfaces.length) await tx.run(LOAD_INTERFACES, { ...params, ifaces: newIfaces });
     if (knownIfaces.length) await tx.run(LOAD_KNOWN_INTERFACES, { ...params, ifaces: knownIfaces });
     if (newServices.length) await tx.run(LOAD_SERVICES, { ...params, services: newServices });
     if (knownServices.length) await tx.run(LOAD_KNOWN_SERVICES, { ...params, services: knownServices });
+    if (touch.length) await tx.run(TOUCH_SERVICES, { at: ctx.at, runId: ctx.runId, sourceId: ctx.sourceId, touch });
     if (plan.events.length) await tx.run(SAVE_EVENTS, params);
     if (plan.conflicts.length) await tx.run(SAVE_CONFLICTS, params);
     const created = plan.rows.filter((r) => r.isNew).length;
