@@ -87,6 +87,11 @@ describe('map overview aggregates: correct after every kind of change, within th
     expect(typeof v.budget.aggregatedAt).toBe('string');
     expect(Number(v.budget.refreshBoundMs)).toBeGreaterThanOrEqual(200);
     await sameAsLive();
+    // Another budget is folded from the stored tallies: no asset is lost.
+    const small = await overview('subnet', '&maxElements=10');
+    expect(small.budget.source).toBe('aggregate');
+    expect(small.elements.nodes.length + small.elements.edges.length).toBeLessThanOrEqual(10);
+    expect(small.elements.nodes.filter((n) => /^(subnet|other):/.test(String(n.data.id))).reduce((sum, n) => sum + Number(n.data.count), 0)).toBe(9);
   });
 
   it('an import of new hosts shows as a new group with its members', async () => {

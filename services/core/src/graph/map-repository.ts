@@ -161,24 +161,18 @@ export class MapRepository {
   async overview(groupBy: GroupBy, filter: AssetFilter, maxElements = DEFAULT_MAX_ELEMENTS): Promise<MapView> {
     const totalAssets = await this.totalAssets();
     if (NO_FILTER(filter) && totalAssets > this.aggregateAboveAssets) {
-      let agg = await this.storedAggregate(groupBy);
+      let agg = await this.aggregatedView(groupBy, maxElements);
       if (!agg) {
         // A refresh under way (e.g. the first one after an upgrade) is waited for rather than
         // duplicated by a live computation competing for the same CPU.
         const running = this.opts.onMissingAggregate?.();
         if (running) {
           await running;
-          agg = await this.storedAggregate(groupBy);
+          agg = await this.aggregatedView(groupBy, maxElements);
         }
       }
       if (agg) {
-        const key = `${groupBy}|${maxElements}|${agg.at}`;
-        let view = this.folded.get(key);
-        if (!view) {
-          view = foldGroups(groupBy, agg.tallies.groups, agg.tallies.edges, maxElements, agg.totalAssets);
-          for (const k of this.folded.keys()) if (k.startsWith(`${groupBy}|`)) this.folded.delete(k);
-          this.folded.set(key, view);
-        }
+        const view = agg.view;
         return {
           ...view,
           budget: { ...view.budget, totalAssets, source: 'aggregate', aggregatedAt: agg.at, ...(this.opts.refreshBoundMs ? { refreshBoundMs: this.opts.refreshBoundMs() } : {}) },
@@ -272,6 +266,29 @@ export class MapRepository {
     return rows[0] ? { at: String(rows[0].at), fingerprint: String(rows[0].fingerprint) } : null;
   }
 
+  /**
+   * The stored overview folded to `maxElements`, memoised per refresh. The default budget's view
+   * is stored ready-made (one small read on a cold start); other budgets fold the stored tallies.
+   */
+  private async aggregatedView(groupBy: GroupBy, maxElements: number): Promise<{ at: string; view: MapView } | null> {
+    const stamp = await this.aggregateStamp(groupBy);
+    if (!stamp) return null;
+    const key = `${groupBy}|${maxElements}|${stamp.at}`;
+    let view = this.folded.get(key);
+    if (!view && maxElements === DEFAULT_MAX_ELEMENTS) {
+      const rows = await this.graph.read(`MATCH (m:MapAggregate {groupBy: $groupBy}) WHERE toString(m.aggregatedAt) = $at RETURN m.defaultView AS view`, { groupBy, at: stamp.at });
+      if (typeof rows[0]?.view === 'string') view = JSON.parse(rows[0].view) as MapView;
+    }
+    if (!view) {
+      const agg = await this.storedAggregate(groupBy);
+      if (!agg) return null;
+      view = foldGroups(groupBy, agg.tallies.groups, agg.tallies.edges, maxElements, agg.totalAssets);
+    }
+    for (const k of this.folded.keys()) if (k.startsWith(`${groupBy}|`) && !k.endsWith(`|${stamp.at}`)) this.folded.delete(k);
+    this.folded.set(key, view);
+    return { at: stamp.at, view };
+  }
+
   private async storedAggregate(groupBy: GroupBy): Promise<StoredAggregate | null> {
     const stamp = await this.aggregateStamp(groupBy);
     if (!stamp) return null;
@@ -303,12 +320,13 @@ export class MapRepository {
         groupBy,
         groups: JSON.stringify(t.groups.map((g) => [g.id, g.label, g.count, g.ephiCount, g.aiCount, g.staleCount, g.alertCount])),
         edges: JSON.stringify(t.edges.map((e) => [e.source, e.target, e.type, e.count])),
+        defaultView: JSON.stringify(foldGroups(groupBy, t.groups, t.edges, DEFAULT_MAX_ELEMENTS, totalAssets)),
       });
     }
     await this.graph.write(
       `UNWIND $rows AS r
        MERGE (m:MapAggregate {groupBy: r.groupBy})
-       SET m.aggregatedAt = datetime($at), m.fingerprint = $fp, m.totalAssets = $totalAssets, m.groups = r.groups, m.edges = r.edges`,
+       SET m.aggregatedAt = datetime($at), m.fingerprint = $fp, m.totalAssets = $totalAssets, m.groups = r.groups, m.edges = r.edges, m.defaultView = r.defaultView`,
       { rows, at, fp, totalAssets: int(totalAssets) },
     );
     return { ms: performance.now() - t0, fingerprint: fp };
