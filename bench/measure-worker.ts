@@ -26,6 +26,8 @@ export interface WorkerEnv {
  */
 export async function measureWorker(config: AtlasConfig, env: WorkerEnv, graph: GraphClient, queues: QueueHub, file: string, label: string, nodeNmapPeakMiB: number | null): Promise<Measure> {
   await wipeInventory(graph);
+  // A run killed mid-import leaves its job in this Redis; the worker below would take it up too.
+  await queues.queue('import').obliterate({ force: true });
   const proc = spawn(process.execPath, ['--import', 'tsx', child], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {

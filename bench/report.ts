@@ -49,11 +49,11 @@ export function renderReport(measures: Measure[], info: RunInfo, analysisPath?: 
     '',
     '```sh',
     'npm run bench             # full run: 10k and 100k assets, well under 30 minutes on 2 cores',
-    'npm run bench -- --quick  # smoke run: 1k/2k sizes (writes .atlas/bench/BENCHMARKS-quick.md)',
+    'npm run bench -- --quick  # smoke run: 1k/2k sizes in .atlas/bench-quick (writes .atlas/bench-quick/BENCHMARKS-quick.md)',
     'npm run bench -- --only=reach,map,api,ui --reuse-graph  # re-measure on the 100k graph left by a full run',
     '```',
     '',
-    'The bench provisions its own Neo4j (bolt 17771) and Redis (17772) with the product\'s provisioning, serves the API on 127.0.0.1:18771, keeps its data in `.atlas/bench/` and prints one JSON line per measure on stdout. It never talks to anything but loopback.',
+    'The bench provisions its own Neo4j (bolt 17771) and Redis (17772) with the product\'s provisioning, serves the API on 127.0.0.1:18771, keeps its data in `.atlas/bench/` (`.atlas/bench-quick/` for --quick; BENCH_NEO4J_PORT, BENCH_REDIS_PORT, BENCH_API_PORT and BENCH_DATA_DIR move them) and prints one JSON line per measure on stdout. It never talks to anything but loopback.',
     '',
   );
   return lines.join('\n');

@@ -47,7 +47,8 @@ const PORTS = {
   redis: Number(process.env.BENCH_REDIS_PORT ?? 17772),
 };
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const dataDir = resolve(root, process.env.BENCH_DATA_DIR ?? '.atlas/bench');
+// A quick run keeps its own folder so it never replaces the 100k graph a full run leaves for --reuse-graph.
+const dataDir = resolve(root, process.env.BENCH_DATA_DIR ?? (quick ? '.atlas/bench-quick' : '.atlas/bench'));
 const sizes = quick
   ? { parse: [2000], ingest: 1000, ingestRounds: 1, again: false, big: 2000, ui: [2000], apiSeconds: 3, mapRuns: 5 }
   : { parse: [10_000, 100_000], ingest: 10_000, ingestRounds: 1, again: true, big: 100_000, ui: [2000, 10_000], apiSeconds: 10, mapRuns: 20 };
