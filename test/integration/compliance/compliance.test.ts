@@ -18,7 +18,7 @@ import { buildTestApp, type TestApp } from '../../helpers/app.js';
  */
 const require = createRequire(import.meta.url);
 
-type Row = { id: string; name: string; subjectType: string; ephiRole: string | null; gaps: string[] };
+type Row = { id: string; name: string; subjectType: string; ephiRole: string | null; gaps: string[]; location: string | null };
 
 describe('compliance on the demo network', () => {
   let t: TestApp;
@@ -121,6 +121,14 @@ describe('compliance on the demo network', () => {
     const ws = wb.getWorksheet('Gaps')!;
     expect(ws.rowCount).toBe(json.rows.length + 1);
     expect(ws.getRow(1).getCell(2).value).toBe('id');
+
+    // The site filter narrows the report and its exports alike (case-insensitive).
+    const radiology = await gaps('?site=radiology%20wing');
+    expect(radiology.rows.map((x) => x.id)).toContain(ids['ct-scanner01']);
+    expect(radiology.rows.length).toBeLessThan(json.rows.length);
+    expect(radiology.rows.every((x) => x.location === 'Radiology Wing')).toBe(true);
+    const siteCsv = await t.app.inject({ method: 'GET', url: '/api/v1/compliance/gaps?format=csv&site=Radiology%20Wing', headers: t.auth('analyst') });
+    expect((parse(siteCsv.body, { columns: true }) as Record<string, string>[]).map((x) => x.id).sort()).toEqual(radiology.rows.map((x) => x.id).sort());
   });
 
   it('bad input is a 400 naming the field; a viewer is refused', async () => {

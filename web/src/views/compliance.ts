@@ -132,7 +132,7 @@ async function gapsTab(body: HTMLElement, status: HTMLElement, p: URLSearchParam
     const s = h('select', { id, name }, ...opts.map(([v, t]) => h('option', { value: v, selected: v === value }, t)));
     return h('div', { class: 'field' }, h('label', { for: id }, title), s);
   };
-  // Sites are not a server filter: the choices are the locations in the report, filtered here.
+  // The site choices are the locations in the report; the table is filtered here, the exports by the server.
   const sites = [...new Set(report.rows.map((r) => r.location).filter((x): x is string => Boolean(x)))].sort();
   const form = h(
     'form',
@@ -169,7 +169,7 @@ async function gapsTab(body: HTMLElement, status: HTMLElement, p: URLSearchParam
         return h('li', {}, a);
       }),
   );
-  const exportLink = (fmt: string) => h('a', { class: 'button', href: `${API}/compliance/gaps${qs({ ...filter, format: fmt })}`, download: `gaps.${fmt}`, id: `gaps-export-${fmt}` }, `Export ${fmt.toUpperCase()}`);
+  const exportLink = (fmt: string) => h('a', { class: 'button', href: `${API}/compliance/gaps${qs({ ...filter, ...(site ? { site } : {}), format: fmt })}`, download: `gaps.${fmt}`, id: `gaps-export-${fmt}` }, `Export ${fmt.toUpperCase()}`);
   const trs = rows.map((r) => {
     const tr = h(
       'tr',
@@ -192,7 +192,7 @@ async function gapsTab(body: HTMLElement, status: HTMLElement, p: URLSearchParam
   });
   body.replaceChildren(
     form,
-    h('div', { class: 'toolbar' }, exportLink('csv'), exportLink('xlsx'), site ? h('span', { class: 'muted' }, 'Exports hold every site; the site filter applies to this table only.') : null),
+    h('div', { class: 'toolbar' }, exportLink('csv'), exportLink('xlsx')),
     tiles,
     table(`Gaps per subject (${rows.length} rows)`, ['Subject', 'Accountable person', 'Location', 'Gaps'], trs, 'gap-rows'),
   );

@@ -31,6 +31,8 @@ export interface GapFilter {
   ephiRole?: string;
   subjectType?: 'asset' | 'vendor';
   q?: string;
+  /** The location shown in the report (site name, or the asserted location), case-insensitive. */
+  site?: string;
 }
 
 /** nmap runs that count as a vulnerability scan: a version/vuln profile, or args asking for it. */
@@ -100,13 +102,15 @@ export class ComplianceRepository {
     if (filter.gap && !(GAP_CODES as readonly string[]).includes(filter.gap)) throw new ValidationError('INVALID_GAP', `unknown gap code ${filter.gap}`, { field: 'gap' });
     const all = (await this.facts()).map((f) => ({ f, gaps: gapsFor(f, now) }));
     const q = filter.q?.toLowerCase();
+    const site = filter.site?.toLowerCase();
     const rows: GapRow[] = all
       .filter(({ f, gaps }) =>
         (!filter.gap || gaps.includes(filter.gap)) &&
         (!filter.kind || f.kind === filter.kind) &&
         (!filter.ephiRole || f.ephiRole === filter.ephiRole) &&
         (!filter.subjectType || f.subjectType === filter.subjectType) &&
-        (!q || f.name.toLowerCase().includes(q)),
+        (!q || f.name.toLowerCase().includes(q)) &&
+        (!site || (f.siteName ?? '').toLowerCase() === site),
       )
       .map(({ f, gaps }) => ({
         subjectType: f.subjectType,

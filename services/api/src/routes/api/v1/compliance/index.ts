@@ -63,6 +63,7 @@ const route: FastifyPluginAsyncZod = async (app) => {
           ephiRole: z.enum(EPHI_ROLES).optional(),
           subjectType: z.enum(['asset', 'vendor']).optional(),
           q: z.string().min(1).max(200).optional(),
+          site: z.string().min(1).max(200).optional().describe('location as shown in the report (site name or asserted location), case-insensitive'),
           format: z.enum(['json', 'csv', 'xlsx']).default('json'),
         }),
         response: {
