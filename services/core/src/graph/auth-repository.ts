@@ -63,7 +63,13 @@ const USERNAME = /^[a-z0-9._@-]{2,64}$/i;
 let dummyHash: Promise<string> | null = null;
 
 /** Users, MFA state and API tokens. Secrets are stored only as hashes; a token is shown once, at creation. */
+/** Resolution of a token's `lastUsedAt`: written at most this often per token and process. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 export class AuthRepository {
+  /** When this process last wrote each token's lastUsedAt (by token hash). */
+  private readonly lastUseWritten = new Map<string, number>();
+
   constructor(private readonly graph: GraphClient) {}
 
   async createUser(username: string, password: string, role: Role): Promise<{ id: string }> {
@@ -292,17 +298,35 @@ export class AuthRepository {
   }
 
   /** Resolves a bearer token to its principal and records its use; null when unknown, expired or revoked. */
+  /**
+   * Every request reads the token (so a revocation or expiry counts at once, from any process);
+   * `lastUsedAt` is written at most once a minute per token by this process. Writing it on every
+   * request made every request a write transaction on one node: clients sharing a token queued on
+   * its lock (80 req/s, p99 4.4 s with 50 clients on the 100k bench graph).
+   */
   async authenticateToken(token: string): Promise<Principal | null> {
     if (!tokenPrefix(token)) return null;
-    const rows = await this.graph.write(
+    const hash = sha256(token);
+    const rows = await this.graph.read(
       `MATCH (k:ApiToken {hash: $hash})
        WHERE k.revokedAt IS NULL AND (k.expiresAt IS NULL OR k.expiresAt > datetime())
-       SET k.lastUsedAt = datetime()
        RETURN k.id AS id, k.name AS name, k.role AS role`,
-      { hash: sha256(token) },
+      { hash },
     );
     const k = rows[0];
-    return k ? { kind: 'token', id: String(k.id), name: String(k.name), role: k.role as Role } : null;
+    if (!k) return null;
+    const now = Date.now();
+    if (now - (this.lastUseWritten.get(hash) ?? 0) >= LAST_USED_RESOLUTION_MS) {
+      if (this.lastUseWritten.size >= 10_000) this.lastUseWritten.clear();
+      this.lastUseWritten.set(hash, now);
+      try {
+        await this.graph.write('MATCH (k:ApiToken {hash: $hash}) SET k.lastUsedAt = datetime()', { hash });
+      } catch (err) {
+        this.lastUseWritten.delete(hash);
+        throw err;
+      }
+    }
+    return { kind: 'token', id: String(k.id), name: String(k.name), role: k.role as Role };
   }
 
   async listTokens(): Promise<TokenInfo[]> {
