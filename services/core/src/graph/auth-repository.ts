@@ -65,10 +65,14 @@ let dummyHash: Promise<string> | null = null;
 /** Users, MFA state and API tokens. Secrets are stored only as hashes; a token is shown once, at creation. */
 /** Resolution of a token's `lastUsedAt`: written at most this often per token and process. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** How long this process trusts a token it verified, unless it revokes one itself. */
+const TOKEN_CACHE_MS = 5_000;
 
 export class AuthRepository {
   /** When this process last wrote each token's lastUsedAt (by token hash). */
   private readonly lastUseWritten = new Map<string, number>();
+  /** Tokens this process verified recently (by token hash), each until a time. */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(private readonly graph: GraphClient) {}
 
@@ -299,23 +303,35 @@ export class AuthRepository {
 
   /** Resolves a bearer token to its principal and records its use; null when unknown, expired or revoked. */
   /**
-   * Every request reads the token (so a revocation or expiry counts at once, from any process);
-   * `lastUsedAt` is written at most once a minute per token by this process. Writing it on every
-   * request made every request a write transaction on one node: clients sharing a token queued on
-   * its lock (80 req/s, p99 4.4 s with 50 clients on the 100k bench graph).
+   * A token is looked up by its hash; a verified one is remembered by this process for at most
+   * TOKEN_CACHE_MS (never past its expiry), and revoking a token here forgets them all at once, so
+   * a revocation through this API counts immediately and one made by another process (the CLI,
+   * another API replica) within TOKEN_CACHE_MS. `lastUsedAt` is written at most once a minute per
+   * token by this process. Writing it on every request made every request a write transaction on
+   * one node: clients sharing a token queued on its lock (80 req/s, p99 4.4 s with 50 clients on
+   * the 100k bench graph); a read on every request still capped pages at ~420 req/s.
    */
   async authenticateToken(token: string): Promise<Principal | null> {
     if (!tokenPrefix(token)) return null;
     const hash = sha256(token);
+    const now = Date.now();
+    const known = this.verified.get(hash);
+    if (known && known.until > now) return known.principal;
     const rows = await this.graph.read(
       `MATCH (k:ApiToken {hash: $hash})
        WHERE k.revokedAt IS NULL AND (k.expiresAt IS NULL OR k.expiresAt > datetime())
-       RETURN k.id AS id, k.name AS name, k.role AS role`,
+       RETURN k.id AS id, k.name AS name, k.role AS role, k.expiresAt AS expiresAt`,
       { hash },
     );
     const k = rows[0];
-    if (!k) return null;
-    const now = Date.now();
+    if (!k) {
+      this.verified.delete(hash);
+      return null;
+    }
+    const principal: Principal = { kind: 'token', id: String(k.id), name: String(k.name), role: k.role as Role };
+    if (this.verified.size >= 10_000) this.verified.clear();
+    const expires = k.expiresAt ? Date.parse(String(k.expiresAt)) : Infinity;
+    this.verified.set(hash, { principal, until: Math.min(now + TOKEN_CACHE_MS, expires) });
     if (now - (this.lastUseWritten.get(hash) ?? 0) >= LAST_USED_RESOLUTION_MS) {
       if (this.lastUseWritten.size >= 10_000) this.lastUseWritten.clear();
       this.lastUseWritten.set(hash, now);
@@ -326,7 +342,7 @@ export class AuthRepository {
         throw err;
       }
     }
-    return { kind: 'token', id: String(k.id), name: String(k.name), role: k.role as Role };
+    return principal;
   }
 
   async listTokens(): Promise<TokenInfo[]> {
@@ -335,12 +351,14 @@ export class AuthRepository {
   }
 
   async revokeToken(idOrPrefix: string): Promise<TokenInfo> {
+    this.verified.clear();
     const rows = await this.graph.write(
       `MATCH (k:ApiToken) WHERE k.id = $x OR k.prefix = $x
        SET k.revokedAt = coalesce(k.revokedAt, datetime())
        RETURN ${TOKEN_VIEW} AS info`,
       { x: idOrPrefix },
     );
+    this.verified.clear();
     if (!rows[0]) throw new NotFoundError('token', idOrPrefix);
     return rows[0].info as TokenInfo;
   }
