@@ -35,7 +35,8 @@ const CONNECTIONS: [string, string, number][] = [
   ['app', 'files', 445],
 ];
 
-function host(name: string, ip: string): NmapHost {
+/** A host with an IPv4 address and a PTR name under t.example, nothing else observed. */
+export function host(name: string, ip: string): NmapHost {
   return {
     status: 'up',
     addresses: [{ addr: ip, addrtype: 'ipv4' }],

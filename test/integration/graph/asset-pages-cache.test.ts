@@ -9,30 +9,14 @@ import { PAGE_MAX_AGE_MS } from '../../../services/core/src/graph/asset-reposito
 import type { Observation } from '../../../services/core/src/domain/observation.js';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
 import { testConfig, testGraph } from '../../helpers/services.js';
+import { observation } from './graph-helpers.js';
 
 function host(ip: string, name: string): Observation {
-  return {
-    ips: [ip],
-    mac: null,
-    macKind: null,
-    macVendor: null,
+  return observation(ip, {
     hostnames: [name],
     hostnameTypes: ['PTR'],
-    fqdn: null,
-    os: null,
-    osAccuracy: null,
-    osMatches: null,
-    osKind: null,
-    uptimeSeconds: null,
-    lastBoot: null,
-    distance: null,
-    hostScripts: null,
-    portsScanned: true,
-    assetTag: null,
-    serial: null,
-    cloudId: null,
     services: [{ protocol: 'tcp', port: 104, state: 'open', name: 'dicom', product: null, version: null, cpe: [], scriptIds: [] }],
-  } as unknown as Observation;
+  } as unknown as Partial<Observation>);
 }
 
 /** The inventory pages cache; every write this process makes shows on the very next page. */

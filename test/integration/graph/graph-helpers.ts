@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { GraphClient } from '../../../services/core/src/graph/neo4j-client.js';
 import type { NmapImportJobData } from '../../../services/discovery/src/imports/nmap-import.js';
 import { processNmapImport, type ImportResult } from '../../../services/discovery/src/workers/import-worker.js';
+import type { Observation } from '../../../services/core/src/domain/observation.js';
 
 export const FIXTURES = new URL('../../../../shared/fixtures/nmap/', import.meta.url);
 export const fixturePath = (p: string) => fileURLToPath(new URL(p, FIXTURES));
@@ -48,4 +49,31 @@ export async function counts(graph: GraphClient): Promise<Record<string, number>
 
 export async function assetByIp(graph: GraphClient, ip: string): Promise<Record<string, unknown>[]> {
   return graph.read('MATCH (a:Asset) WHERE $ip IN a.ips AND NOT a:Retired RETURN properties(a) AS a ORDER BY a.firstSeen', { ip }).then((r) => r.map((x) => x.a as Record<string, unknown>));
+}
+
+/** One host as an importer hands it over: an IPv4 address, nothing else observed but what `extra` gives. */
+export function observation(ip: string, extra: Partial<Observation> = {}): Observation {
+  return {
+    ips: [ip],
+    mac: null,
+    macKind: null,
+    macVendor: null,
+    hostnames: [],
+    hostnameTypes: [],
+    fqdn: null,
+    os: null,
+    osAccuracy: null,
+    osMatches: null,
+    osKind: null,
+    uptimeSeconds: null,
+    lastBoot: null,
+    distance: null,
+    hostScripts: null,
+    portsScanned: true,
+    assetTag: null,
+    serial: null,
+    cloudId: null,
+    services: [],
+    ...extra,
+  } as unknown as Observation;
 }

@@ -5,33 +5,14 @@ import type { GraphClient } from '../../../services/core/src/graph/neo4j-client.
 import { ingestObservations } from '../../../services/core/src/graph/asset-ingest-repository.js';
 import type { Observation } from '../../../services/core/src/domain/observation.js';
 import { testGraph } from '../../helpers/services.js';
-import { assetByIp, dumpGraph, importFixture } from './graph-helpers.js';
+import { assetByIp, dumpGraph, importFixture, observation } from './graph-helpers.js';
 
-/** One host as an importer hands it over; only the fields a test varies are given. */
+/** One host with nginx on the given ports; only the fields a test varies are given. */
 function host(ip: string, ports: number[], extra: Partial<Observation> = {}): Observation {
-  return {
-    ips: [ip],
-    mac: null,
-    macKind: null,
-    macVendor: null,
-    hostnames: [],
-    hostnameTypes: [],
-    fqdn: null,
-    os: null,
-    osAccuracy: null,
-    osMatches: null,
-    osKind: null,
-    uptimeSeconds: null,
-    lastBoot: null,
-    distance: null,
-    hostScripts: null,
-    portsScanned: true,
-    assetTag: null,
-    serial: null,
-    cloudId: null,
+  return observation(ip, {
     services: ports.map((port) => ({ protocol: 'tcp', port, state: 'open', name: 'http', product: 'nginx', version: '1.24', cpe: [], scriptIds: [] })),
     ...extra,
-  } as unknown as Observation;
+  } as unknown as Partial<Observation>);
 }
 
 describe('ingest provenance and rescans (real Neo4j)', () => {

@@ -3,8 +3,7 @@ import { buildTestApp, type TestApp } from '../../helpers/app.js';
 import { openAlert, resolveAlerts, ALERT_TYPES } from '../../../services/core/src/graph/alert-repository.js';
 import { finishRun, ingestHosts, startRun } from '../../../services/core/src/graph/asset-ingest-repository.js';
 import { GROUP_BYS, MapRepository, type GroupBy } from '../../../services/core/src/graph/map-repository.js';
-import type { NmapHost } from '../../../services/discovery/src/nmap/nmap-types.js';
-import { buildSmallGraph, call } from '../api-resources/small-graph.js';
+import { buildSmallGraph, call, host } from '../api-resources/small-graph.js';
 
 /**
  * The stored overview aggregates on a small graph: the threshold is lowered to 0 so every
@@ -20,18 +19,6 @@ const canonical = (v: Overview) => ({
   nodes: v.elements.nodes.map((n) => JSON.stringify([n.data.id, n.data.label, n.data.count, n.data.ephiCount, n.data.aiCount, n.data.staleCount, n.data.alertCount])).sort(),
   edges: v.elements.edges.map((e) => JSON.stringify([e.data.source, e.data.target, e.data.type, e.data.count])).sort(),
 });
-
-function host(name: string, ip: string): NmapHost {
-  return {
-    status: 'up',
-    addresses: [{ addr: ip, addrtype: 'ipv4' }],
-    hostnames: [{ name: `${name}.t.example`, type: 'PTR' }],
-    ports: [],
-    extraPorts: [],
-    os: { matches: [], portsUsed: [] },
-    hostScripts: [],
-  };
-}
 
 describe('map overview aggregates: correct after every kind of change, within the stated bound', () => {
   let t: TestApp;
