@@ -146,9 +146,10 @@ async function lockAndLoadKnown(tx: Tx, obs: Observation[]): Promise<{ known: Kn
        MATCH (a:Asset)-[:HAS_INTERFACE]->(i) WHERE NOT a:Retired
        RETURN a
        UNION
-       UNWIND $fqdns AS f MATCH (a:Asset {fqdn: f}) WHERE NOT a:Retired RETURN a
+       UNWIND $fqdns AS f CALL (f) { MATCH (a:Asset {fqdn: f}) RETURN a } WITH a WHERE NOT a:Retired RETURN a
        UNION
-       UNWIND $tags AS t MATCH (a:Asset) WHERE (a.assetTag = t OR a.serial = t OR a.cloudId = t) AND NOT a:Retired RETURN a
+       UNWIND $tags AS t CALL (t) { MATCH (a:Asset {assetTag: t}) RETURN a UNION MATCH (a:Asset {serial: t}) RETURN a UNION MATCH (a:Asset {cloudId: t}) RETURN a }
+       WITH a WHERE NOT a:Retired RETURN a
      }
      RETURN a.id AS id, a.assetTag AS assetTag, a.serial AS serial, a.cloudId AS cloudId, a.fqdn AS fqdn,
             a.os AS os, coalesce(a.ips, []) AS ips, a.mac AS mac, a.status AS status, a.lastSeen AS lastSeen,
