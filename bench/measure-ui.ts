@@ -131,7 +131,13 @@ export async function measureUi(outDir: string, sizes: number[], product: { base
   try {
     const url = baselinePage(outDir);
     const out: Measure[] = [];
-    const productRun = product ? await runProduct(browser, product.base, product.user, outDir) : null;
+    // Three cold loads: a long task is wall-clock time, so one run on a 2-core machine also
+    // measures whatever else had the cores (Neo4j checkpointing, the API's GC). The headline is
+    // the median run by longest block; every run is in the notes.
+    const productRuns: UiRun[] = [];
+    if (product) for (let i = 0; i < 3; i++) productRuns.push(await runProduct(browser, product.base, product.user, outDir));
+    const ok = productRuns.filter((r) => r.firstRenderMs !== null).sort((a, b) => a.longestBlockMs - b.longestBlockMs);
+    const productRun = product ? (ok[Math.floor((ok.length - 1) / 2)] ?? productRuns[0]!) : null;
     for (const total of sizes) {
       await runBaseline(browser, url, Math.min(total, 500)); // warm the browser's caches once
       const base = await runBaseline(browser, url, total);
@@ -148,7 +154,7 @@ export async function measureUi(outDir: string, sizes: number[], product: { base
     }
     if (product) {
       const r = productRun!;
-      log(`ui product: ${JSON.stringify(r)}`);
+      log(`ui product (median of ${productRuns.length}): ${JSON.stringify(r)}; all: ${JSON.stringify(productRuns.map((x) => [x.firstRenderMs, x.longestBlockMs, x.elementsDrawn]))}`);
       const ref = out[0]?.product;
       out.unshift({
         id: 'ui-product',
@@ -159,7 +165,10 @@ export async function measureUi(outDir: string, sizes: number[], product: { base
         ratio: r.firstRenderMs && ref?.firstRenderMs ? round(Number(ref.firstRenderMs) / r.firstRenderMs) : null,
         target: 'first render < 1.5 s, no main-thread block > 100 ms',
         met: r.firstRenderMs === null ? null : r.firstRenderMs < 1500 && r.longestBlockMs <= 100,
-        notes: r.error ? [r.error] : [],
+        notes: [
+          ...(r.error ? [r.error] : []),
+          `median of ${productRuns.length} cold loads by longest block; each run (first render / longest block / elements drawn): ${productRuns.map((x) => `${x.firstRenderMs ?? '—'} ms / ${x.longestBlockMs} ms / ${x.elementsDrawn ?? '?'}`).join('; ')}`,
+        ],
       });
     }
     return out;
