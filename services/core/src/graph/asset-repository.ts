@@ -1,4 +1,4 @@
-import { inventoryWhere } from './asset-filters.js';
+import { inventoryWhere, type InventoryFilter } from './asset-filters.js';
 import { ConflictError, ValidationError, NotFoundError } from '../errors.js';
 import { changeEvent } from '../domain/changes.js';
 import { CHANGE_VIEW, parseDetail, type ChangeView } from './change-repository.js';
@@ -9,13 +9,7 @@ import { inventoryGeneration } from './write-generation.js';
 export const ASSET_SORT_FIELDS = ['name', 'kind', 'firstSeen', 'lastSeen'] as const;
 export type AssetSortField = (typeof ASSET_SORT_FIELDS)[number];
 
-export interface AssetListQuery {
-  q?: string;
-  kind?: string;
-  subnet?: string;
-  ephi?: string;
-  ai?: boolean;
-  stale?: boolean;
+export interface AssetListQuery extends InventoryFilter {
   sort?: AssetSortField;
   order?: 'asc' | 'desc';
   limit: number;
