@@ -1,5 +1,6 @@
 import neo4j, { type Driver, type ManagedTransaction, type QueryResult, type RecordShape } from 'neo4j-driver';
 import { AtlasError, UnavailableError } from '../errors.js';
+import { WriteMark } from './write-generation.js';
 
 /**
  * The only module that imports neo4j-driver. Everything else speaks plain JSON: integers,
@@ -85,11 +86,13 @@ export class GraphClient {
   /** A managed write transaction: retried on deadlocks and transient errors, so `work` must be idempotent. */
   async executeWrite<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const session = this.driver.session({ database: 'neo4j', defaultAccessMode: neo4j.session.WRITE });
+    const mark = new WriteMark();
     try {
-      return await session.executeWrite((tx) => work(wrap(tx)), { timeout: 120_000 });
+      return await session.executeWrite((tx) => work(wrap(tx, mark)), { timeout: 120_000 });
     } catch (err) {
       throw mapError(err);
     } finally {
+      mark.end();
       await session.close();
     }
   }
@@ -97,12 +100,15 @@ export class GraphClient {
   /** Schema statements (constraints, indexes) cannot share a transaction with data writes. */
   async runAutoCommit(cypher: string, params: Params = {}): Promise<Row[]> {
     const session = this.driver.session({ database: 'neo4j' });
+    const mark = new WriteMark();
     try {
+      mark.see(cypher);
       const res = await session.run(cypher, params);
       return res.records.map((r) => toPlain(r.toObject()) as Row);
     } catch (err) {
       throw mapError(err);
     } finally {
+      mark.end();
       await session.close();
     }
   }
@@ -112,9 +118,10 @@ export class GraphClient {
   }
 }
 
-function wrap(tx: ManagedTransaction): Tx {
+function wrap(tx: ManagedTransaction, mark?: WriteMark): Tx {
   return {
     async run(cypher, params = {}) {
+      mark?.see(cypher);
       const res: QueryResult<RecordShape> = await tx.run(cypher, params);
       return res.records.map((r) => toPlain(r.toObject()) as Row);
     },

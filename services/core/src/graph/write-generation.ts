@@ -1,5 +1,3 @@
-import { GraphClient, type Params, type Tx } from './neo4j-client.js';
-
 /**
  * A process-wide counter of graph writes that may change what the inventory shows, so a cache of
  * inventory reads can tell, without asking Neo4j, whether anything was written since it read.
@@ -48,45 +46,22 @@ export function isInventoryNeutral(cypher: string): boolean {
   return tokens.every((t) => NEUTRAL_LABELS.has(t.replace(/^:\s*`?/, '')));
 }
 
-type Proto = {
-  executeWrite<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-  runAutoCommit(cypher: string, params?: Params): Promise<Record<string, unknown>[]>;
-  __inventoryGeneration?: boolean;
-};
+/**
+ * One write's mark on the counter (a write transaction, with its retries, or an auto-commit
+ * statement): `see` each statement before it runs, `end` once it is over, whatever the outcome.
+ * GraphClient does this for every write, so no caller has to remember it.
+ */
+export class WriteMark {
+  private touched = false;
 
-function install(): void {
-  const proto = GraphClient.prototype as unknown as Proto;
-  if (proto.__inventoryGeneration) return;
-  proto.__inventoryGeneration = true;
-  const executeWrite = proto.executeWrite;
-  proto.executeWrite = async function <T>(this: GraphClient, work: (tx: Tx) => Promise<T>): Promise<T> {
-    let touched = false;
-    try {
-      return (await executeWrite.call(this, (tx: Tx) =>
-        work({
-          run(cypher: string, params?: Params) {
-            if (!touched && !isInventoryNeutral(cypher)) {
-              touched = true;
-              generation += 1;
-            }
-            return tx.run(cypher, params);
-          },
-        }),
-      )) as T;
-    } finally {
-      if (touched) generation += 1;
+  see(cypher: string): void {
+    if (!this.touched && !isInventoryNeutral(cypher)) {
+      this.touched = true;
+      generation += 1;
     }
-  } as Proto['executeWrite'];
-  const runAutoCommit = proto.runAutoCommit;
-  proto.runAutoCommit = async function (this: GraphClient, cypher: string, params?: Params) {
-    const touched = !isInventoryNeutral(cypher);
-    if (touched) generation += 1;
-    try {
-      return await runAutoCommit.call(this, cypher, params);
-    } finally {
-      if (touched) generation += 1;
-    }
-  };
+  }
+
+  end(): void {
+    if (this.touched) generation += 1;
+  }
 }
-
-install();
