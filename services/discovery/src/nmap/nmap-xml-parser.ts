@@ -2,14 +2,15 @@
  * Streaming, secure reader of nmap `-oX` (and masscan `-oX`) output.
  *
  * Why not node-nmap / xml2js: they build the whole document in memory and keep a fraction of
- * it (see README.md beside this file for the measured comparison). Here saxes feeds a small
- * state machine; each `<host>` is yielded as soon as `</host>` closes, so memory is bounded by
- * the largest single host, not by the file.
+ * it (see README.md beside this file for the measured comparison). Here a strict XML tokenizer
+ * written for nmap output (xml-tokenizer.ts) feeds a small state machine; each `<host>` is
+ * yielded as soon as `</host>` closes, so memory is bounded by the largest single host, not by
+ * the file.
  *
  * Failure behaviour, in order of precedence:
  * - any DOCTYPE with an internal subset or an external id -> NmapXmlError XML_DTD_REFUSED, raised
- *   when the DOCTYPE closes, before the root element; saxes never fetches anything, and entity
- *   references that are not XML's five predefined ones are errors, never expanded.
+ *   as soon as the subset or id starts, before the root element; nothing is ever fetched, and
+ *   entity references that are not XML's five predefined ones are errors, never expanded.
  * - a root element other than `<nmaprun>`, or no root at all -> XML_NOT_NMAP.
  * - a well-formedness error after the root opened -> XML_MALFORMED with line and column; hosts
  *   already yielded (including those completed earlier in the same chunk) stay yielded.
@@ -18,7 +19,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { SaxesParser } from 'saxes';
 import { ValidationError } from '../../../core/src/errors.js';
 import type {
   NmapAddress,
@@ -32,6 +32,7 @@ import type {
   NmapScript,
   NmapService,
 } from './nmap-types.js';
+import { XmlSyntaxError, XmlTokenizer, type XmlAttributes, type XmlHandler } from './xml-tokenizer.js';
 
 export type NmapXmlErrorCode = 'XML_DTD_REFUSED' | 'XML_NOT_NMAP' | 'XML_MALFORMED';
 
@@ -60,14 +61,14 @@ export async function* parseNmapXml(
   if (!(maxHosts > 0)) throw new RangeError(`maxHosts must be positive, got ${opts.maxHosts}`);
 
   const reader = new NmapRunReader(maxHosts);
-  const parser = createSaxParser(reader);
+  const parser = new NmapXmlParser(reader);
   const prolog = new PrologGuard();
   const decoder = new StringDecoder('utf8'); // keeps a UTF-8 sequence split across chunks whole
 
   for await (const chunk of input as AsyncIterable<string | Buffer>) {
     const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
     if (!reader.rootSeen) prolog.beforeWrite(text);
-    const failure = attempt(() => parser.write(text));
+    const failure = parser.attempt(() => parser.tokenizer.write(text));
     if (!failure && !reader.rootSeen) prolog.afterWrite(text);
     yield* reader.takePending();
     if (failure) throw failure;
@@ -75,7 +76,10 @@ export async function* parseNmapXml(
   }
 
   if (!reader.stopped) {
-    const failure = attempt(() => parser.write(decoder.end()));
+    const failure = parser.attempt(() => {
+      parser.tokenizer.write(decoder.end());
+      parser.tokenizer.checkRemainder();
+    });
     yield* reader.takePending();
     if (failure) throw failure;
   }
@@ -85,7 +89,7 @@ export async function* parseNmapXml(
   // Only a document whose root closed is checked to the end; one that stops early is truncated,
   // which is an expected state for a killed scan, not an error.
   if (reader.rootClosed && !reader.stopped) {
-    const failure = attempt(() => parser.close());
+    const failure = parser.attempt(() => parser.tokenizer.close());
     if (failure) throw failure;
   }
   reader.emitRunOnce();
@@ -110,16 +114,15 @@ export async function parseNmapXmlFile(
 }
 
 // ---------------------------------------------------------------------------------------------
-// saxes wiring: security checks and error mapping live here, the nmap model in NmapRunReader.
+// Tokenizer wiring: security checks and error mapping live here, the nmap model in NmapRunReader.
 
 /** nmap's prolog is a few hundred bytes plus the command line; 8 MiB bounds a hostile one. */
 const MAX_PROLOG_CHARS = 8 * 2 ** 20;
 
 /**
- * Watches the raw text before the root element. saxes reports a DOCTYPE only once it has
- * buffered all of it, so a huge internal subset would be held in memory first; an entity
- * declaration is refused here as soon as it arrives. (nmap escapes `<` in the command line it
- * echoes in a comment, so `<!ENTITY` never appears in genuine nmap output.)
+ * Watches the raw text before the root element, so an entity declaration is refused as soon as
+ * it arrives, whatever precedes it. (nmap escapes `<` in the command line it echoes in a
+ * comment, so `<!ENTITY` never appears in genuine nmap output.)
  */
 class PrologGuard {
   private tail = '';
@@ -145,83 +148,81 @@ class PrologGuard {
 /** Deeper than any real nmap output (NSE tables nest a handful of levels); stops nesting bombs. */
 const MAX_DEPTH = 64;
 
-/** Namespace processing off: nmap uses none, and plain attributes are plain strings. */
-type PlainSaxesParser = SaxesParser<{ xmlns: false; position: true }>;
+/** Checks the document-level rules (DOCTYPE, root, depth) and hands every token to the reader. */
+class NmapXmlParser implements XmlHandler {
+  readonly tokenizer: XmlTokenizer;
 
-function createSaxParser(reader: NmapRunReader): PlainSaxesParser {
-  const parser: PlainSaxesParser = new SaxesParser({ xmlns: false, position: true });
+  constructor(private readonly reader: NmapRunReader) {
+    this.tokenizer = new XmlTokenizer(this);
+  }
 
-  parser.on('doctype', (doctype) => {
+  get wantsText(): boolean {
+    return this.reader.wantsText;
+  }
+
+  get halted(): boolean {
+    return this.reader.stopped;
+  }
+
+  doctype(doctype: string, complete: boolean): void {
     // nmap writes exactly `<!DOCTYPE nmaprun>`. Anything after the name is an internal subset
     // (`[`: entity declarations, the XXE / billion-laughs vector) or an external id
-    // (SYSTEM/PUBLIC: a fetch). saxes would not act on either, but a file carrying one is not
-    // nmap output and is refused outright.
+    // (SYSTEM/PUBLIC: a fetch). Neither is ever read: a file carrying one is not nmap output.
     const body = doctype.trim();
-    if (!/^[A-Za-z_][\w.:-]*$/.test(body)) {
-      const what = body.includes('[')
-        ? 'an internal DTD subset'
-        : /\b(SYSTEM|PUBLIC)\b/.test(body)
-          ? 'an external DTD reference'
-          : 'an unexpected DOCTYPE';
-      // Quote a bounded prefix only: the DOCTYPE is attacker-controlled and may be huge.
-      throw new NmapXmlError('XML_DTD_REFUSED', `refused XML with ${what} (<!DOCTYPE${doctype.slice(0, 120)}…)`, {
-        line: parser.line,
-        column: parser.column,
-      });
-    }
-  });
-  parser.on('opentag', (tag) => {
-    if (reader.depth >= MAX_DEPTH) {
-      throw new NmapXmlError('XML_MALFORMED', `XML nested deeper than ${MAX_DEPTH} elements`, {
-        line: parser.line,
-        column: parser.column,
-      });
-    }
-    if (!reader.rootSeen && tag.name !== 'nmaprun') {
-      throw new NmapXmlError('XML_NOT_NMAP', `not an nmap XML document: root element is <${tag.name.slice(0, 64)}>`, {
-        root: tag.name.slice(0, 64),
-        line: parser.line,
-        column: parser.column,
-      });
-    }
-    reader.open(tag.name, tag.attributes);
-  });
-  parser.on('closetag', (tag) => reader.close(tag.name));
-  parser.on('text', (text) => reader.text(text));
-  parser.on('comment', (comment) => reader.comment(comment));
-  // No 'cdata' or 'processinginstruction' handlers: nmap writes no CDATA, and its xml-stylesheet
-  // PI is never followed. Measured: with all 8 of saxes' handler slots set, V8 runs saxes about
-  // 5x slower (2.4 s instead of 0.5 s on a 37 MiB scan) than with 7 or fewer.
+    if (complete && /^[A-Za-z_][\w.:-]*$/.test(body)) return;
+    const what = body.includes('[')
+      ? 'an internal DTD subset'
+      : /\b(SYSTEM|PUBLIC)\b/.test(body)
+        ? 'an external DTD reference'
+        : 'an unexpected DOCTYPE';
+    // Quote a bounded prefix only: the DOCTYPE is attacker-controlled and may be huge.
+    throw new NmapXmlError('XML_DTD_REFUSED', `refused XML with ${what} (<!DOCTYPE${doctype.slice(0, 120)}…)`, this.tokenizer.location());
+  }
 
-  parser.on('error', (err) => {
-    // saxes prefixes "line:column: "; we carry position in details and in our own wording.
-    const reason = err.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '');
-    // On a mismatched close tag saxes first reports the innermost open element as closed, then
-    // fails: a <host> "closed" that way was never complete and must not be yielded.
-    if (reason.startsWith('unexpected close tag')) reader.retractHostClosedByLastTag();
-    // Past maxHosts the rest of the chunk is not the caller's concern, broken or not.
-    if (reader.stopped) return;
-    const details = { line: parser.line, column: parser.column, reason };
-    throw reader.rootSeen
-      ? new NmapXmlError('XML_MALFORMED', `malformed XML at line ${parser.line}, column ${parser.column}: ${reason}`, details)
-      : new NmapXmlError('XML_NOT_NMAP', `not an nmap XML document (line ${parser.line}, column ${parser.column}: ${reason})`, details);
-  });
-  return parser;
-}
+  open(name: string, attributes: XmlAttributes): void {
+    if (this.reader.depth >= MAX_DEPTH) {
+      const { line, column } = this.tokenizer.location();
+      throw new NmapXmlError('XML_MALFORMED', `XML nested deeper than ${MAX_DEPTH} elements`, { line, column });
+    }
+    if (!this.reader.rootSeen && name !== 'nmaprun') {
+      throw new NmapXmlError('XML_NOT_NMAP', `not an nmap XML document: root element is <${name.slice(0, 64)}>`, {
+        root: name.slice(0, 64),
+        ...this.tokenizer.location(),
+      });
+    }
+    this.reader.open(name, attributes);
+  }
 
-function attempt(step: () => unknown): unknown {
-  try {
-    step();
-    return undefined;
-  } catch (err) {
-    return err;
+  close(name: string): void {
+    this.reader.close(name);
+  }
+
+  text(text: string): void {
+    this.reader.text(text);
+  }
+
+  comment(comment: string): void {
+    this.reader.comment(comment);
+  }
+
+  /** Runs a tokenizer step; returns the error it raised, syntax errors mapped to NmapXmlError. */
+  attempt(step: () => void): unknown {
+    try {
+      step();
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof XmlSyntaxError)) return err;
+      const { line, column, reason } = err;
+      const details = { line, column, reason };
+      return this.reader.rootSeen
+        ? new NmapXmlError('XML_MALFORMED', `malformed XML at line ${line}, column ${column}: ${reason}`, details)
+        : new NmapXmlError('XML_NOT_NMAP', `not an nmap XML document (line ${line}, column ${column}: ${reason})`, details);
+    }
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The nmap model: an element-by-element state machine that builds one host at a time.
-
-type Attributes = Record<string, string>;
 
 const HOST_STATES = new Set<NmapHost['status']>(['up', 'down', 'unknown', 'skipped']);
 const PORT_PROTOCOLS = new Set<NmapPort['protocol']>(['tcp', 'udp', 'sctp', 'ip']);
@@ -248,8 +249,6 @@ class NmapRunReader {
   private readonly pending: NmapEvent[] = [];
   private readonly path: string[] = [];
   private hostsEmitted = 0;
-  /** True between a `</host>` and the next parser event; see retractHostClosedByLastTag. */
-  private lastEventClosedHost = false;
 
   private run: NmapRunInfo = { scanner: 'nmap', scanInfo: [] };
   private runEmitted = false;
@@ -289,22 +288,12 @@ class NmapRunReader {
     return { ...this.stats, complete: this.rootClosed && this.runstatsSeen && !this.stopped };
   }
 
-  noteEvent(): void {
-    this.lastEventClosedHost = false;
+  /** True while an `<elem>` or `<cpe>` whose text is kept is open. */
+  get wantsText(): boolean {
+    return this.textBuffer !== undefined && !this.stopped;
   }
 
-  retractHostClosedByLastTag(): void {
-    if (!this.lastEventClosedHost) return;
-    const last = this.pending.at(-1);
-    if (last?.type === 'host') {
-      this.pending.pop();
-      this.hostsEmitted -= 1;
-    }
-    this.lastEventClosedHost = false;
-  }
-
-  open(name: string, a: Attributes): void {
-    this.noteEvent();
+  open(name: string, a: XmlAttributes): void {
     if (this.stopped) return;
     const parent = this.path.at(-1);
     this.path.push(name);
@@ -316,7 +305,6 @@ class NmapRunReader {
   }
 
   close(name: string): void {
-    this.noteEvent();
     if (this.stopped) return;
     this.path.pop();
     switch (name) {
@@ -354,12 +342,10 @@ class NmapRunReader {
   }
 
   text(text: string): void {
-    this.noteEvent();
     if (this.textBuffer !== undefined && !this.stopped) this.textBuffer += text;
   }
 
   comment(comment: string): void {
-    this.noteEvent();
     // nmap 4.x/5.x wrote the run summary as a comment inside <runstats>, not as an attribute.
     const trimmed = comment.trim();
     if (this.path.at(-1) === 'runstats' && this.stats.summary === undefined && /^Nmap (done|run completed)/.test(trimmed)) {
@@ -369,26 +355,26 @@ class NmapRunReader {
 
   // --- run level ------------------------------------------------------------------------------
 
-  private openRoot(a: Attributes): void {
+  private openRoot(a: XmlAttributes): void {
     this.rootSeen = true;
     this.run = compact({
-      scanner: a.scanner || 'nmap',
-      version: str(a.version),
-      xmlOutputVersion: str(a.xmloutputversion),
-      args: str(a.args),
-      startedAt: epochToIso(a.start),
+      scanner: a.get('scanner') || 'nmap',
+      version: str(a.get('version')),
+      xmlOutputVersion: str(a.get('xmloutputversion')),
+      args: str(a.get('args')),
+      startedAt: epochToIso(a.get('start')),
       scanInfo: [],
     });
   }
 
-  private openRunChild(name: string, a: Attributes): void {
+  private openRunChild(name: string, a: XmlAttributes): void {
     if (name === 'scaninfo') {
       this.run.scanInfo.push(
         compact({
-          type: str(a.type),
-          protocol: str(a.protocol),
-          numServices: num(a.numservices),
-          services: str(a.services),
+          type: str(a.get('type')),
+          protocol: str(a.get('protocol')),
+          numServices: num(a.get('numservices')),
+          services: str(a.get('services')),
         }),
       );
       return;
@@ -400,42 +386,42 @@ class NmapRunReader {
       this.pending.push(
         compact({
           type: 'progress' as const,
-          task: str(a.task),
-          percent: num(a.percent),
-          remainingSeconds: num(a.remaining),
+          task: str(a.get('task')),
+          percent: num(a.get('percent')),
+          remainingSeconds: num(a.get('remaining')),
         }),
       );
     } else if (name === 'runstats') this.runstatsSeen = true;
   }
 
-  private openRunstatsChild(name: string, a: Attributes): void {
+  private openRunstatsChild(name: string, a: XmlAttributes): void {
     if (name === 'finished') {
-      const exit = a.exit === 'success' || a.exit === 'error' ? a.exit : undefined;
+      const exit = a.get('exit') === 'success' || a.get('exit') === 'error' ? a.get('exit') : undefined;
       Object.assign(
         this.stats,
         compact({
-          finishedAt: epochToIso(a.time),
-          elapsedSeconds: num(a.elapsed),
+          finishedAt: epochToIso(a.get('time')),
+          elapsedSeconds: num(a.get('elapsed')),
           exit,
-          errorMessage: str(a.errormsg),
-          summary: str(a.summary),
+          errorMessage: str(a.get('errormsg')),
+          summary: str(a.get('summary')),
         }),
       );
     } else if (name === 'hosts') {
-      Object.assign(this.stats, compact({ hostsUp: num(a.up), hostsDown: num(a.down), hostsTotal: num(a.total) }));
+      Object.assign(this.stats, compact({ hostsUp: num(a.get('up')), hostsDown: num(a.get('down')), hostsTotal: num(a.get('total')) }));
     }
   }
 
   // --- host level -----------------------------------------------------------------------------
 
-  private openInHost(name: string, parent: string, a: Attributes): void {
+  private openInHost(name: string, parent: string, a: XmlAttributes): void {
     const host = this.host!;
     switch (name) {
       case 'status':
         if (parent === 'host') {
-          const state = a.state as NmapHost['status'];
+          const state = a.get('state') as NmapHost['status'];
           host.status = HOST_STATES.has(state) ? state : 'unknown';
-          if (a.reason) host.statusReason = a.reason;
+          if (a.get('reason')) host.statusReason = a.get('reason');
         }
         return;
       case 'address':
@@ -444,19 +430,21 @@ class NmapRunReader {
           if (address) host.addresses.push(address);
         }
         return;
-      case 'hostname':
-        if (parent === 'hostnames' && a.name) host.hostnames.push(compact({ name: a.name, type: str(a.type) }));
+      case 'hostname': {
+        const hostname = parent === 'hostnames' ? a.get('name') : undefined;
+        if (hostname) host.hostnames.push(compact({ name: hostname, type: str(a.get('type')) }));
         return;
+      }
       case 'extraports':
-        if (parent === 'ports') host.extraPorts.push({ state: a.state ?? 'unknown', count: num(a.count) ?? 0 });
+        if (parent === 'ports') host.extraPorts.push({ state: a.get('state') ?? 'unknown', count: num(a.get('count')) ?? 0 });
         return;
       case 'port':
         if (parent === 'ports') this.openPort(host, a);
         return;
       case 'state':
         if (parent === 'port' && this.port) {
-          this.port.state = a.state ?? 'unknown';
-          if (a.reason) this.port.reason = a.reason;
+          this.port.state = a.get('state') ?? 'unknown';
+          if (a.get('reason')) this.port.reason = a.get('reason');
         }
         return;
       case 'service':
@@ -470,42 +458,45 @@ class NmapRunReader {
         else if (parent === 'hostscript') this.openScript(host.hostScripts, a);
         return;
       case 'table':
-        if (this.script) this.script.frames.push(compact({ key: str(a.key), entries: [] }));
+        if (this.script) this.script.frames.push(compact({ key: str(a.get('key')), entries: [] }));
         return;
       case 'elem':
         if (this.script) {
-          this.script.elemKey = str(a.key);
+          this.script.elemKey = str(a.get('key'));
           this.textBuffer = '';
         }
         return;
       case 'portused':
         if (parent === 'os') {
-          host.os.portsUsed.push({ state: a.state ?? 'unknown', proto: a.proto ?? 'unknown', portid: num(a.portid) ?? 0 });
+          host.os.portsUsed.push({ state: a.get('state') ?? 'unknown', proto: a.get('proto') ?? 'unknown', portid: num(a.get('portid')) ?? 0 });
         }
         return;
-      case 'osmatch':
-        if (parent === 'os' && a.name) {
-          this.osMatch = { name: a.name, accuracy: num(a.accuracy) ?? 0, classes: [] };
-          host.os.matches.push(this.osMatch);
+      case 'osmatch': {
+        const osName = parent === 'os' ? a.get('name') : undefined;
+        if (osName) {
+          const osMatch: NmapOsMatch = { name: osName, accuracy: num(a.get('accuracy')) ?? 0, classes: [] };
+          this.osMatch = osMatch;
+          host.os.matches.push(osMatch);
         }
         return;
+      }
       case 'osclass':
         this.openOsClass(host, parent, a);
         return;
       case 'uptime':
-        if (parent === 'host' && num(a.seconds) !== undefined) {
-          host.uptime = compact({ seconds: num(a.seconds)!, lastBoot: str(a.lastboot) });
+        if (parent === 'host' && num(a.get('seconds')) !== undefined) {
+          host.uptime = compact({ seconds: num(a.get('seconds'))!, lastBoot: str(a.get('lastboot')) });
         }
         return;
       case 'distance':
-        if (parent === 'host' && num(a.value) !== undefined) host.distance = num(a.value);
+        if (parent === 'host' && num(a.get('value')) !== undefined) host.distance = num(a.get('value'));
         return;
     }
   }
 
-  private openPort(host: NmapHost, a: Attributes): void {
-    const protocol = a.protocol as NmapPort['protocol'];
-    const portid = num(a.portid);
+  private openPort(host: NmapHost, a: XmlAttributes): void {
+    const protocol = a.get('protocol') as NmapPort['protocol'];
+    const portid = num(a.get('portid'));
     // masscan also writes protocol="icmp" portid="0" for ping replies: that is proof the host
     // is up (the host is still yielded) but not a port, so it is not recorded as one.
     if (!PORT_PROTOCOLS.has(protocol) || portid === undefined || !Number.isInteger(portid)) return;
@@ -513,35 +504,36 @@ class NmapRunReader {
     host.ports.push(this.port);
   }
 
-  private openService(port: NmapPort, a: Attributes): void {
+  private openService(port: NmapPort, a: XmlAttributes): void {
     this.service = compact({
-      name: str(a.name),
-      product: str(a.product),
-      version: str(a.version),
-      extrainfo: str(a.extrainfo),
-      ostype: str(a.ostype),
-      hostname: str(a.hostname),
-      devicetype: str(a.devicetype),
-      method: str(a.method),
-      conf: num(a.conf),
-      tunnel: str(a.tunnel),
+      name: str(a.get('name')),
+      product: str(a.get('product')),
+      version: str(a.get('version')),
+      extrainfo: str(a.get('extrainfo')),
+      ostype: str(a.get('ostype')),
+      hostname: str(a.get('hostname')),
+      devicetype: str(a.get('devicetype')),
+      method: str(a.get('method')),
+      conf: num(a.get('conf')),
+      tunnel: str(a.get('tunnel')),
       cpe: [],
     });
     port.service = this.service;
     // masscan --banners puts the grabbed banner on <service name="<probe>">; nmap's own
     // `banner` NSE script carries the same thing, so consumers read both the same way.
-    if (a.banner !== undefined) {
-      port.scripts.push({ id: 'banner', output: a.banner, elements: { masscanProbe: a.name ?? 'unknown' } });
+    const banner = a.get('banner');
+    if (banner !== undefined) {
+      port.scripts.push({ id: 'banner', output: banner, elements: { masscanProbe: a.get('name') ?? 'unknown' } });
     }
   }
 
-  private openOsClass(host: NmapHost, parent: string, a: Attributes): void {
+  private openOsClass(host: NmapHost, parent: string, a: XmlAttributes): void {
     const osClass: NmapOsClass = compact({
-      type: str(a.type),
-      vendor: str(a.vendor),
-      osfamily: str(a.osfamily),
-      osgen: str(a.osgen),
-      accuracy: num(a.accuracy),
+      type: str(a.get('type')),
+      vendor: str(a.get('vendor')),
+      osfamily: str(a.get('osfamily')),
+      osgen: str(a.get('osgen')),
+      accuracy: num(a.get('accuracy')),
       cpe: [],
     });
     if (parent === 'osmatch' && this.osMatch) this.osMatch.classes.push(osClass);
@@ -559,8 +551,8 @@ class NmapRunReader {
     else if (this.service) this.service.cpe.push(cpe);
   }
 
-  private openScript(into: NmapScript[], a: Attributes): void {
-    this.script = { id: a.id ?? '', output: a.output ?? '', into, frames: [{ entries: [] }] };
+  private openScript(into: NmapScript[], a: XmlAttributes): void {
+    this.script = { id: a.get('id') ?? '', output: a.get('output') ?? '', into, frames: [{ entries: [] }] };
   }
 
   private closeScriptPart(name: 'elem' | 'table' | 'script'): void {
@@ -595,16 +587,15 @@ class NmapRunReader {
     this.textBuffer = undefined;
     this.hostsEmitted += 1;
     this.pending.push({ type: 'host', host });
-    this.lastEventClosedHost = true;
   }
 }
 
-function newHost(a: Attributes): NmapHost {
+function newHost(a: XmlAttributes): NmapHost {
   return compact({
     // masscan writes no <status>: it lists only hosts that answered, so absent means up.
     status: 'up' as NmapHost['status'],
-    startTime: epochToIso(a.starttime),
-    endTime: epochToIso(a.endtime),
+    startTime: epochToIso(a.get('starttime')),
+    endTime: epochToIso(a.get('endtime')),
     addresses: [],
     hostnames: [],
     ports: [],
@@ -614,13 +605,14 @@ function newHost(a: Attributes): NmapHost {
   });
 }
 
-function toAddress(a: Attributes): NmapAddress | undefined {
-  if (!a.addr) return undefined;
-  let addrtype: string = a.addrtype ?? (a.addr.includes(':') ? 'ipv6' : 'ipv4');
+function toAddress(a: XmlAttributes): NmapAddress | undefined {
+  const addr = a.get('addr');
+  if (!addr) return undefined;
+  let addrtype: string = a.get('addrtype') ?? (addr.includes(':') ? 'ipv6' : 'ipv4');
   // masscan labels every address "ipv4", IPv6 ones included.
-  if (addrtype === 'ipv4' && a.addr.includes(':')) addrtype = 'ipv6';
+  if (addrtype === 'ipv4' && addr.includes(':')) addrtype = 'ipv6';
   if (addrtype !== 'ipv4' && addrtype !== 'ipv6' && addrtype !== 'mac') return undefined;
-  return compact<NmapAddress>({ addr: a.addr, addrtype, vendor: addrtype === 'mac' ? str(a.vendor) : undefined });
+  return compact<NmapAddress>({ addr, addrtype, vendor: addrtype === 'mac' ? str(a.get('vendor')) : undefined });
 }
 
 // --- NSE structured output --------------------------------------------------------------------
