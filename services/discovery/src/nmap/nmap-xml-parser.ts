@@ -432,7 +432,8 @@ class NmapRunReader {
         return;
       case 'hostname': {
         const hostname = parent === 'hostnames' ? a.get('name') : undefined;
-        if (hostname) host.hostnames.push(compact({ name: hostname, type: str(a.get('type')) }));
+        const type = hostname ? a.get('type') : undefined;
+        if (hostname) host.hostnames.push(type ? { name: hostname, type } : { name: hostname });
         return;
       }
       case 'extraports':
@@ -505,20 +506,32 @@ class NmapRunReader {
   }
 
   private openService(port: NmapPort, a: XmlAttributes): void {
-    this.service = compact({
-      name: str(a.get('name')),
-      product: str(a.get('product')),
-      version: str(a.get('version')),
-      extrainfo: str(a.get('extrainfo')),
-      ostype: str(a.get('ostype')),
-      hostname: str(a.get('hostname')),
-      devicetype: str(a.get('devicetype')),
-      method: str(a.get('method')),
-      conf: num(a.get('conf')),
-      tunnel: str(a.get('tunnel')),
-      cpe: [],
-    });
-    port.service = this.service;
+    // Built key by key in the model's order, absent attributes left out (three per host: no
+    // intermediate object with undefined values to copy).
+    const service = {} as NmapService;
+    const name = a.get('name');
+    if (name) service.name = name;
+    const product = a.get('product');
+    if (product) service.product = product;
+    const version = a.get('version');
+    if (version) service.version = version;
+    const extrainfo = a.get('extrainfo');
+    if (extrainfo) service.extrainfo = extrainfo;
+    const ostype = a.get('ostype');
+    if (ostype) service.ostype = ostype;
+    const hostname = a.get('hostname');
+    if (hostname) service.hostname = hostname;
+    const devicetype = a.get('devicetype');
+    if (devicetype) service.devicetype = devicetype;
+    const method = a.get('method');
+    if (method) service.method = method;
+    const conf = num(a.get('conf'));
+    if (conf !== undefined) service.conf = conf;
+    const tunnel = a.get('tunnel');
+    if (tunnel) service.tunnel = tunnel;
+    service.cpe = [];
+    this.service = service;
+    port.service = service;
     // masscan --banners puts the grabbed banner on <service name="<probe>">; nmap's own
     // `banner` NSE script carries the same thing, so consumers read both the same way.
     const banner = a.get('banner');
@@ -528,14 +541,18 @@ class NmapRunReader {
   }
 
   private openOsClass(host: NmapHost, parent: string, a: XmlAttributes): void {
-    const osClass: NmapOsClass = compact({
-      type: str(a.get('type')),
-      vendor: str(a.get('vendor')),
-      osfamily: str(a.get('osfamily')),
-      osgen: str(a.get('osgen')),
-      accuracy: num(a.get('accuracy')),
-      cpe: [],
-    });
+    const osClass = {} as NmapOsClass;
+    const type = a.get('type');
+    if (type) osClass.type = type;
+    const vendor = a.get('vendor');
+    if (vendor) osClass.vendor = vendor;
+    const osfamily = a.get('osfamily');
+    if (osfamily) osClass.osfamily = osfamily;
+    const osgen = a.get('osgen');
+    if (osgen) osClass.osgen = osgen;
+    const accuracy = num(a.get('accuracy'));
+    if (accuracy !== undefined) osClass.accuracy = accuracy;
+    osClass.cpe = [];
     if (parent === 'osmatch' && this.osMatch) this.osMatch.classes.push(osClass);
     else if (parent === 'os') (host.os.classes ??= []).push(osClass);
     else return;
@@ -591,18 +608,19 @@ class NmapRunReader {
 }
 
 function newHost(a: XmlAttributes): NmapHost {
-  return compact({
-    // masscan writes no <status>: it lists only hosts that answered, so absent means up.
-    status: 'up' as NmapHost['status'],
-    startTime: epochToIso(a.get('starttime')),
-    endTime: epochToIso(a.get('endtime')),
-    addresses: [],
-    hostnames: [],
-    ports: [],
-    extraPorts: [],
-    os: { matches: [], portsUsed: [] },
-    hostScripts: [],
-  });
+  // masscan writes no <status>: it lists only hosts that answered, so absent means up.
+  const host = { status: 'up' } as NmapHost;
+  const startTime = epochToIso(a.get('starttime'));
+  if (startTime !== undefined) host.startTime = startTime;
+  const endTime = epochToIso(a.get('endtime'));
+  if (endTime !== undefined) host.endTime = endTime;
+  host.addresses = [];
+  host.hostnames = [];
+  host.ports = [];
+  host.extraPorts = [];
+  host.os = { matches: [], portsUsed: [] };
+  host.hostScripts = [];
+  return host;
 }
 
 function toAddress(a: XmlAttributes): NmapAddress | undefined {
@@ -612,7 +630,8 @@ function toAddress(a: XmlAttributes): NmapAddress | undefined {
   // masscan labels every address "ipv4", IPv6 ones included.
   if (addrtype === 'ipv4' && addr.includes(':')) addrtype = 'ipv6';
   if (addrtype !== 'ipv4' && addrtype !== 'ipv6' && addrtype !== 'mac') return undefined;
-  return compact<NmapAddress>({ addr, addrtype, vendor: addrtype === 'mac' ? str(a.get('vendor')) : undefined });
+  const vendor = addrtype === 'mac' ? a.get('vendor') : undefined;
+  return vendor ? { addr, addrtype, vendor } : { addr, addrtype };
 }
 
 // --- NSE structured output --------------------------------------------------------------------
@@ -646,11 +665,51 @@ function num(value: string | undefined): number | undefined {
 
 /** nmap writes times as Unix epoch seconds. */
 function epochToIso(value: string | undefined): string | undefined {
-  const seconds = num(value);
-  if (seconds === undefined) return undefined;
-  const date = new Date(seconds * 1000);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  if (value === undefined) return undefined;
+  // Hosts scanned together share their times: the last conversion is kept.
+  if (value === lastEpoch.text) return lastEpoch.iso;
+  let iso: string | undefined;
+  if (/^[0-9]{1,12}$/.test(value) && Number(value) < MAX_FAST_EPOCH) iso = isoFromWholeSeconds(Number(value));
+  else {
+    const seconds = num(value);
+    if (seconds !== undefined) {
+      const date = new Date(seconds * 1000);
+      iso = Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+    }
+  }
+  lastEpoch.text = value;
+  lastEpoch.iso = iso;
+  return iso;
 }
+
+const lastEpoch: { text?: string; iso?: string } = {};
+/** 10000-01-01T00:00:00Z: below it, toISOString writes a plain four-digit year. */
+const MAX_FAST_EPOCH = 253_402_300_800;
+
+/**
+ * What `new Date(seconds * 1000).toISOString()` returns, for whole seconds from 1970 to 9999,
+ * without a Date (four times faster; two per host). Civil date from days after H. Hinnant.
+ */
+export function isoFromWholeSeconds(seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  let rest = seconds - days * 86_400;
+  const hours = Math.floor(rest / 3600);
+  rest -= hours * 3600;
+  const minutes = Math.floor(rest / 60);
+  const secs = rest - minutes * 60;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(secs)}.000Z`;
+}
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 
 /**
  * A copy without undefined-valued keys, so the data is the same before and after a JSON round

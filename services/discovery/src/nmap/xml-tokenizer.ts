@@ -206,7 +206,8 @@ export class XmlTokenizer implements XmlAttributes {
       this.heldLength = 0;
     }
     this.base += this.i;
-    this.s = rest + chunk;
+    // join, not +: a concatenation is a rope, slower to index than the flat string join builds.
+    this.s = rest.length === 0 ? chunk : [rest, chunk].join('');
     this.i = 0;
     if (!this.started && this.s.length > 0) {
       this.started = true;
