@@ -516,7 +516,12 @@ export class XmlTokenizer implements XmlAttributes {
     for (let first = true; ; first = false) {
       if (j >= s.length) return MORE;
       const c = s.charCodeAt(j);
-      if (c === SPACE || c === LF || c === TAB || c === CR) {
+      if (c === SPACE) {
+        j += 1;
+        spaced = true;
+        continue;
+      }
+      if (c === LF || c === TAB || c === CR) {
         j = this.skipSpace(j);
         if (j === MORE) return MORE;
         spaced = true;
@@ -533,7 +538,7 @@ export class XmlTokenizer implements XmlAttributes {
         j += 2;
         break;
       }
-      if (!this.isNameStart(j)) {
+      if (c < 128 ? NAME[c] !== 3 : !this.isNameStart(j)) {
         if (c >= 0xd800 && c <= 0xdbff && j + 1 >= s.length) return MORE;
         this.fail(first ? 'disallowed character in tag name.' : 'disallowed character in attribute name.', j);
       }
@@ -543,14 +548,20 @@ export class XmlTokenizer implements XmlAttributes {
       j = this.scanName(j);
       if (j === MORE) return MORE;
       const nameEnd = j;
-      j = this.skipSpace(j);
-      if (j === MORE) return MORE;
       if (s.charCodeAt(j) !== EQUAL) {
-        this.fail(s.charCodeAt(j) === GT || j > nameEnd ? 'attribute without value.' : 'disallowed character in attribute name.', j);
+        j = this.skipSpace(j);
+        if (j === MORE) return MORE;
+        if (s.charCodeAt(j) !== EQUAL) {
+          this.fail(s.charCodeAt(j) === GT || j > nameEnd ? 'attribute without value.' : 'disallowed character in attribute name.', j);
+        }
       }
-      j = this.skipSpace(j + 1);
-      if (j === MORE) return MORE;
-      const q = s.charCodeAt(j);
+      j += 1;
+      let q = s.charCodeAt(j);
+      if (q !== DQUOTE && q !== SQUOTE) {
+        j = this.skipSpace(j);
+        if (j === MORE) return MORE;
+        q = s.charCodeAt(j);
+      }
       if (q !== DQUOTE && q !== SQUOTE) this.fail('unquoted attribute value.', j);
       const valueStart = j + 1;
       let raw = false;
