@@ -1,7 +1,9 @@
 /**
  * One parser over one file in a fresh process, so its peak RSS is its own:
  *   tsx bench/parse-child.ts <ours|node-nmap> <file>
- * Prints one JSON line: {parser, hosts, ms, maxRssMiB}. `none` parses nothing: the floor.
+ * Prints one JSON line: {parser, hosts, ms, cpuMs, maxRssMiB}. `none` parses nothing: the floor.
+ * cpuMs (user + system time of the process while parsing, all threads) is less disturbed than ms
+ * by other work on a shared machine.
  *
  * node-nmap keeps its parse path private to NmapScan (it spawns `nmap -oX -`, concatenates
  * stdout into one string, runs xml2js.parseString with default options, then
@@ -57,10 +59,12 @@ async function nodeNmap(path: string): Promise<number> {
 }
 
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 // `none` loads both parsers and parses nothing: the runtime floor both figures include.
 if (parser === 'none') createRequire(import.meta.url)('node-nmap');
 const hosts = parser === 'none' ? 0 : await (parser === 'ours' ? ours(file) : nodeNmap(file));
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 // maxRSS is in KiB on Linux.
-console.log(JSON.stringify({ parser, hosts, ms: Math.round(ms), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+console.log(JSON.stringify({ parser, hosts, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));
 process.exit(0);
