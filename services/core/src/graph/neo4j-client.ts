@@ -71,6 +71,30 @@ export class GraphClient {
     return this.executeWrite((tx) => tx.run(cypher, params));
   }
 
+  /**
+   * The operators of the plan the server would run for a statement (EXPLAIN: nothing executes).
+   * For checks that a statement is index-backed; the planner's choice depends on the graph's
+   * statistics, so call it on the graph state the check is about.
+   */
+  async explainOperators(cypher: string, params: Params = {}): Promise<{ operator: string; details: string }[]> {
+    const session = this.driver.session({ database: 'neo4j' });
+    try {
+      const res = await session.run(`EXPLAIN ${cypher.replace(/^\s*CYPHER\s+replan=\w+\s*/i, '')}`, params);
+      const out: { operator: string; details: string }[] = [];
+      const walk = (p: { operatorType: string; arguments: Record<string, unknown>; children: unknown[] } | false | undefined) => {
+        if (!p) return;
+        out.push({ operator: p.operatorType.replace(/@.*$/, ''), details: String(p.arguments?.Details ?? '') });
+        for (const c of p.children) walk(c as typeof p);
+      };
+      walk(res.summary.plan as never);
+      return out;
+    } catch (err) {
+      throw mapError(err);
+    } finally {
+      await session.close();
+    }
+  }
+
   /** A managed read transaction: retried by the driver on transient errors. */
   async executeRead<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const session = this.driver.session({ database: 'neo4j', defaultAccessMode: neo4j.session.READ });
