@@ -14,17 +14,43 @@ export const NODE_BUDGET = 2000;
  */
 const FORCE_LAYOUT_MAX_NODES = 40;
 const FORCE_LAYOUT_MAX_EDGES = 100;
-/** Elements handed to Cytoscape per animation frame; adapted to what the last frame cost. */
-const CHUNK_START = 200;
-const CHUNK_MIN = 50;
+/**
+ * Elements handed to Cytoscape per step; adapted to what the last step's own task cost. The first
+ * chunk of nodes and the first chunk of edges are small: their styling, geometry and first draw run
+ * through code the JIT has not compiled yet (100 elements cost 60–100 ms in that first step).
+ */
+const CHUNK_START = 25;
+const CHUNK_MIN = 25;
 const CHUNK_MAX = 400;
-/** A frame that took longer than this halves the next chunk; a quick one grows it. */
-const FRAME_SLOW_MS = 60;
-const FRAME_FAST_MS = 25;
+/** An add task that took longer than this halves the next chunk; a quick one grows it. */
+const ADD_SLOW_MS = 30;
+const ADD_FAST_MS = 12;
 /** From this many elements on, edges are hidden and the canvas is a texture while panning/zooming. */
 const LARGE_GRAPH = 400;
 
 const frame = () => new Promise<number>((r) => requestAnimationFrame((t) => r(t)));
+/**
+ * Resolves in a task of its own after the current one, without setTimeout's clamping. Awaited after
+ * frame(), it resumes once the browser has finished that frame (Cytoscape's redraw and the canvas
+ * raster that follows it), so the next chunk's work is never added to a frame's task.
+ */
+const nextTask = () =>
+  new Promise<void>((r) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      r();
+    };
+    ch.port2.postMessage(null);
+  });
+
+interface RendererInternals {
+  hideEdgesOnViewport: boolean;
+  textureOnViewport: boolean;
+  path2dEnabled?(on: boolean): void;
+  /** Computes the rendered style (bounds, label sizes, edge end points) of changed elements now. */
+  flushRenderedStyleQueue?(): void;
+}
 
 export interface DrawOptions {
   /** Called on the first animation frame that shows part of the new graph (the "first render"). */
@@ -37,15 +63,17 @@ const isEdge = (e: ElementDefinition) => e.data.source !== undefined && e.data.t
  * The wrapper around the single Cytoscape instance: created once, then fed batches. Views never
  * call cytoscape() themselves; they replace or add elements here and the wrapper decides the
  * layout (fcose when small, a worker-computed grid when large) and spreads big additions over
- * animation frames: each frame adds one chunk inside `cy.batch()`, so no single task styles,
- * measures and draws the whole graph. Labels (text measurement, outlines) are switched on after
- * the shapes are in, again a chunk per frame.
+ * steps: each step adds one chunk inside `cy.batch()` in a task of its own, and the frame that
+ * draws it does nothing else, so no single task styles, measures and draws the whole graph.
+ * Labels (text measurement, outlines) are switched on after the shapes are in, again a chunk per
+ * step.
  */
 export class GraphCanvas {
   readonly cy: Core;
   private worker: Worker | null = null;
   private generation = 0;
   private chunk = CHUNK_START;
+  private edgesDrawn = false;
 
   constructor(public container: HTMLElement) {
     this.cy = cytoscape({
@@ -59,6 +87,10 @@ export class GraphCanvas {
       hideEdgesOnViewport: false,
       textureOnViewport: false,
     });
+    // Path2D caching draws every edge and arrowhead through its own transform, which Chromium's
+    // software canvas rasterises at a high cost per shape (a full redraw of the 2,000-element
+    // overview: 62 ms with it, 48 ms without, load ~5); plain path calls draw the same pixels.
+    this.renderer()?.path2dEnabled?.(false);
     let settle: ReturnType<typeof setTimeout> | undefined;
     this.cy.on('viewport', () => {
       clearTimeout(settle);
@@ -82,10 +114,15 @@ export class GraphCanvas {
     return els;
   }
 
+  /** The canvas renderer's run-time switches (not part of Cytoscape's typed API). */
+  private renderer(): RendererInternals | null {
+    return (this.cy as unknown as { renderer(): RendererInternals | null }).renderer();
+  }
+
   /** Large graphs draw edges only at rest and pan/zoom a texture; small ones stay crisp. */
   private tuneRenderer(): void {
     const big = this.cy.elements().length >= LARGE_GRAPH;
-    const r = (this.cy as unknown as { renderer(): { hideEdgesOnViewport: boolean; textureOnViewport: boolean } | null }).renderer();
+    const r = this.renderer();
     if (r) {
       r.hideEdgesOnViewport = big;
       r.textureOnViewport = big;
@@ -93,24 +130,25 @@ export class GraphCanvas {
   }
 
   /**
-   * Adds elements a chunk per animation frame (each chunk in one `cy.batch`), then switches their
-   * labels on the same way. The chunk size adapts so that a frame stays near FRAME_FAST..SLOW ms.
-   * Returns false when a newer replace() started meanwhile.
+   * Adds elements a chunk per step (see step()), nodes before edges, then switches their labels on
+   * the same way. Returns false when a newer replace() started meanwhile.
    */
   private async addStaged(ordered: ElementDefinition[], gen: number, opts: DrawOptions = {}): Promise<boolean> {
     let first = true;
+    const firstEdge = ordered.findIndex(isEdge);
+    const nodesEnd = firstEdge < 0 ? ordered.length : firstEdge;
     for (let i = 0; i < ordered.length; ) {
       if (gen !== this.generation) return false;
-      const t0 = performance.now();
-      const part = ordered.slice(i, i + this.chunk);
-      this.cy.batch(() => this.cy.add(part));
+      // The very first edges start small again, like the very first nodes did (cold code).
+      if (i === nodesEnd && !this.edgesDrawn) this.chunk = Math.min(this.chunk, CHUNK_START);
+      const part = ordered.slice(i, i < nodesEnd ? Math.min(i + this.chunk, nodesEnd) : i + this.chunk);
       i += part.length;
-      await frame();
+      await this.step(() => this.cy.add(part));
+      if (i > nodesEnd) this.edgesDrawn = true;
       if (first) {
         first = false;
         opts.onFirstPaint?.();
       }
-      this.adapt(performance.now() - t0);
     }
     this.tuneRenderer();
     await this.labelVisible(gen);
@@ -118,7 +156,24 @@ export class GraphCanvas {
   }
 
   /**
-   * Switches labels on for the staged nodes inside the viewport, a chunk per frame, but only at a
+   * One step of a staged change, in its own task: the change in one `cy.batch`, then its rendered
+   * style (bounds, edge end points) computed here rather than at the start of the frame that draws
+   * it; then that frame; then a fresh task. So a frame's task holds the redraw and its raster only,
+   * and the chunk size follows what the step itself cost.
+   */
+  private async step(change: () => unknown): Promise<void> {
+    const t0 = performance.now();
+    this.cy.batch(() => {
+      change();
+    });
+    this.renderer()?.flushRenderedStyleQueue?.();
+    this.adapt(performance.now() - t0);
+    await frame();
+    await nextTask();
+  }
+
+  /**
+   * Switches labels on for the staged nodes inside the viewport, a chunk per step, but only at a
    * zoom where a label would be drawn at all (MIN_LABEL_PX): a zoomed-out large map never pays for
    * text measurement. Runs again when the viewport settles after a pan or zoom.
    */
@@ -132,20 +187,17 @@ export class GraphCanvas {
     const arr = todo.toArray();
     for (let i = 0; i < arr.length; ) {
       if (gen !== this.generation) return;
-      const t0 = performance.now();
       const part = arr.slice(i, i + this.chunk);
-      this.cy.batch(() => {
+      i += part.length;
+      await this.step(() => {
         for (const n of part) n.removeClass('unlabelled');
       });
-      i += part.length;
-      await frame();
-      this.adapt(performance.now() - t0);
     }
   }
 
   private adapt(ms: number): void {
-    if (ms > FRAME_SLOW_MS) this.chunk = Math.max(CHUNK_MIN, Math.floor(this.chunk / 2));
-    else if (ms < FRAME_FAST_MS) this.chunk = Math.min(CHUNK_MAX, Math.ceil(this.chunk * 1.5));
+    if (ms > ADD_SLOW_MS) this.chunk = Math.max(CHUNK_MIN, Math.floor(this.chunk / 2));
+    else if (ms < ADD_FAST_MS) this.chunk = Math.min(CHUNK_MAX, Math.ceil(this.chunk * 1.5));
   }
 
   /** Sets zoom and pan so that the given positions fill the canvas, before any element is added. */
