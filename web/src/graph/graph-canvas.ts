@@ -235,7 +235,13 @@ export class GraphCanvas {
       opts.onFirstPaint?.();
       return;
     }
-    const pos = await this.gridPositions({ nodes: nodes.map((n) => ({ id: String(n.data.id), parent: (n.data.parent as string | undefined) ?? null })) });
+    // Collapsed groups are drawn up to 160 px wide: loose top-level cells must be at least that, or
+    // neighbouring groups cover each other (and the flows between them).
+    const widest = nodes.reduce((w, n) => (n.data.type === 'group' ? Math.max(w, Number(n.data.size ?? 0)) : w), 0);
+    const pos = await this.gridPositions({
+      nodes: nodes.map((n) => ({ id: String(n.data.id), parent: (n.data.parent as string | undefined) ?? null })),
+      looseSpacing: Math.max(70, widest + 30),
+    });
     if (gen !== this.generation) return;
     for (const n of nodes) n.position = pos[String(n.data.id)] ?? { x: 0, y: 0 };
     this.viewportFor(nodes.map((n) => n.position!));
