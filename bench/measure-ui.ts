@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -55,6 +56,8 @@ interface UiRun {
   /** Product map only: elements on the canvas once it stopped adding chunks, and when that was. */
   elementsDrawn?: number;
   allDrawnMs?: number;
+  /** 1-minute load average when the run ended: a long task is wall-clock time on shared cores. */
+  load?: number;
   error?: string;
 }
 
@@ -119,7 +122,7 @@ async function runProduct(browser: Browser, base: string, user: { username: stri
     })`)) as { elements: number; at: number };
     await settle(page, 1000);
     const b = (await page.evaluate('window.__bench')) as Record<string, number>;
-    return { firstRenderMs: round(b.firstRender!), longestBlockMs: round(b.longest ?? 0), longTasks: b.blocks ?? 0, elements: b.elements ?? null, elementsDrawn: drawn.elements, allDrawnMs: round(drawn.at) };
+    return { firstRenderMs: round(b.firstRender!), longestBlockMs: round(b.longest ?? 0), longTasks: b.blocks ?? 0, elements: b.elements ?? null, elementsDrawn: drawn.elements, allDrawnMs: round(drawn.at), load: round(loadavg()[0]!, 2) };
   } finally {
     await ctx.close();
   }
@@ -154,7 +157,7 @@ export async function measureUi(outDir: string, sizes: number[], product: { base
     }
     if (product) {
       const r = productRun!;
-      log(`ui product (median of ${productRuns.length}): ${JSON.stringify(r)}; all: ${JSON.stringify(productRuns.map((x) => [x.firstRenderMs, x.longestBlockMs, x.elementsDrawn]))}`);
+      log(`ui product (median of ${productRuns.length}): ${JSON.stringify(r)}; all: ${JSON.stringify(productRuns.map((x) => [x.firstRenderMs, x.longestBlockMs, x.elementsDrawn, x.load]))}`);
       const ref = out[0]?.product;
       out.unshift({
         id: 'ui-product',
@@ -167,7 +170,7 @@ export async function measureUi(outDir: string, sizes: number[], product: { base
         met: r.firstRenderMs === null ? null : r.firstRenderMs < 1500 && r.longestBlockMs <= 100,
         notes: [
           ...(r.error ? [r.error] : []),
-          `median of ${productRuns.length} cold loads by longest block; each run (first render / longest block / elements drawn): ${productRuns.map((x) => `${x.firstRenderMs ?? '—'} ms / ${x.longestBlockMs} ms / ${x.elementsDrawn ?? '?'}`).join('; ')}`,
+          `median of ${productRuns.length} cold loads by longest block; each run (first render / longest block / elements drawn / load average): ${productRuns.map((x) => `${x.firstRenderMs ?? '—'} ms / ${x.longestBlockMs} ms / ${x.elementsDrawn ?? '?'} / ${x.load ?? '?'}`).join('; ')}`,
         ],
       });
     }
