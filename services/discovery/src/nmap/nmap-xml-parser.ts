@@ -295,7 +295,7 @@ class NmapRunReader {
 
   open(name: string, a: XmlAttributes): void {
     if (this.stopped) return;
-    const parent = this.path.at(-1);
+    const parent = this.path.length > 0 ? this.path[this.path.length - 1] : undefined;
     this.path.push(name);
     if (parent === undefined) this.openRoot(a);
     else if (parent === 'nmaprun') this.openRunChild(name, a);
@@ -658,8 +658,10 @@ function str(value: string | undefined): string | undefined {
 }
 
 function num(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
+  if (value === undefined) return undefined;
   const n = Number(value);
+  // Number('') and Number(' ') are 0: only then is the text looked at again.
+  if (n === 0 && value.trim() === '') return undefined;
   return Number.isFinite(n) ? n : undefined;
 }
 
