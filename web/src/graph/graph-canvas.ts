@@ -1,9 +1,16 @@
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from 'cytoscape';
-import fcose from 'cytoscape-fcose';
 import { groupedGridLayout, type LayoutInput, type Positions } from './grouped-grid.js';
 import { displayLabel, flowClass, LABEL_FONT_PX, MIN_LABEL_PX, stylesheet } from './styles.js';
 
-cytoscape.use(fcose);
+/**
+ * fcose (with cose-base and layout-base) is loaded the first time a small graph needs it: the 100k
+ * overview never does, and evaluating it with the page's own bundle made that task longer.
+ */
+let fcoseReady: Promise<void> | null = null;
+const loadFcose = (): Promise<void> =>
+  (fcoseReady ??= import('cytoscape-fcose').then((m) => {
+    cytoscape.use(m.default);
+  }));
 
 /** About this many nodes on the canvas at most; beyond it views ask the server for aggregates. */
 export const NODE_BUDGET = 2000;
@@ -91,11 +98,26 @@ export class GraphCanvas {
     // software canvas rasterises at a high cost per shape (a full redraw of the 2,000-element
     // overview: 62 ms with it, 48 ms without, load ~5); plain path calls draw the same pixels.
     this.renderer()?.path2dEnabled?.(false);
+    this.listenViewport();
+  }
+
+  /** Labels of staged nodes come on when the viewport settles after a pan or zoom. */
+  private listenViewport(): void {
     let settle: ReturnType<typeof setTimeout> | undefined;
     this.cy.on('viewport', () => {
       clearTimeout(settle);
       settle = setTimeout(() => void this.labelVisible(), 200);
     });
+  }
+
+  /**
+   * Drops the listeners the previous view added (taps and the like) but keeps the canvas's own:
+   * `cy.removeAllListeners()` alone also removed the viewport listener, so a zoomed-out large map
+   * never showed a label after zooming in.
+   */
+  clearViewListeners(): void {
+    this.cy.removeAllListeners();
+    this.listenViewport();
   }
 
   /** Fill in the label text from the data (badges included) before elements reach Cytoscape. */
@@ -275,7 +297,9 @@ export class GraphCanvas {
       await this.runForce(false);
       return;
     }
-    this.pushApartGroups(nodes);
+    // Moving the groups re-routes every edge: that geometry is computed in this step's task, not in
+    // the frame that draws it.
+    await this.step(() => this.pushApartGroups(nodes));
     const fresh = this.freshEdges(elements);
     await this.addStaged([...nodes, ...fresh], gen);
     this.cy.fit(undefined, 30);
@@ -336,7 +360,9 @@ export class GraphCanvas {
     });
   }
 
-  private runForce(randomize: boolean): Promise<void> {
+  private async runForce(randomize: boolean): Promise<void> {
+    if (this.cy.nodes().length === 0) return;
+    await loadFcose();
     return new Promise((resolve) => {
       if (this.cy.nodes().length === 0) return resolve();
       const layout = this.cy.layout({

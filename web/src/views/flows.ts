@@ -14,7 +14,7 @@ export async function renderFlows(root: HTMLElement, attachGraph: (host: HTMLEle
   const list = h('div', { class: 'flow-list' });
   root.replaceChildren(h('div', { class: 'graph-layout' }, h('aside', { class: 'side wide' }, h('h2', {}, 'ePHI flows'), list, legend('flows')), h('div', { class: 'graph-main' }, status, host)));
   const canvas = attachGraph(host);
-  canvas.cy.removeAllListeners();
+  canvas.clearViewListeners();
   canvas.cy.on('tap', 'node[type = "asset"]', (ev) => showAsset(ev.target.id()));
   let r: { elements: { nodes: ElementDefinition[]; edges: ElementDefinition[] } };
   try {

@@ -139,7 +139,7 @@ export async function renderMap(root: HTMLElement, attachGraph: (host: HTMLEleme
     else navigate({ ...baseParams(), focus: assetId, k: String(k), asset: assetId });
   };
 
-  canvas.cy.removeAllListeners();
+  canvas.clearViewListeners();
   canvas.cy.on('tap', 'node[type = "group"]', (ev) => void toggle(ev.target.id()));
   canvas.cy.on('tap', 'node[type = "asset"]', (ev) => showAsset(ev.target.id()));
   canvas.cy.on('dbltap', 'node[type = "asset"]', (ev) => navigate({ ...baseParams(), focus: ev.target.id(), k: String(k) }));

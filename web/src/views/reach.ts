@@ -70,7 +70,7 @@ export async function renderReach(root: HTMLElement, attachGraph: (host: HTMLEle
     h('div', { class: 'graph-layout' }, h('aside', { class: 'side' }, h('h2', {}, 'ePHI reach'), form, h('h3', {}, 'Results'), results, legend('reach')), h('div', { class: 'graph-main' }, status, host)),
   );
   const canvas = attachGraph(host);
-  canvas.cy.removeAllListeners();
+  canvas.clearViewListeners();
   canvas.cy.on('tap', 'node', (ev) => showAsset(ev.target.id()));
   if (!can('security')) {
     status.textContent = 'Reach queries need the security role.';
