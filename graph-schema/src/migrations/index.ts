@@ -78,5 +78,16 @@ export const MIGRATIONS: Migration[] = [
        } IN TRANSACTIONS OF 2000 ROWS`,
     ),
   },
+  {
+    version: 603,
+    name: 'change events name their asset by assetId only: the ABOUT relationship per event is removed',
+    // Auto-commit and batched like 602: a long-running inventory holds one per event.
+    schema: Array.from(
+      { length: 20 },
+      () => `MATCH (:ChangeEvent)-[r:ABOUT]->(:Asset)
+       WITH r LIMIT 50000
+       CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS`,
+    ),
+  },
 
 ];

@@ -131,6 +131,20 @@ describe('identity resolution, merge/split, assertions and the change feed', () 
     expect((await assets()).map((x) => x.id)).toEqual([a!.id]);
   });
 
+  it('after a merge, a rescan identical to an earlier one is compared with the merged asset, not skipped as unchanged', async () => {
+    const pacs = host(['10.9.2.11'], '00:1B:21:AA:BB:21', { ports: [22] });
+    await ingest(hours(0), [pacs, host(['10.9.2.12'], undefined, { ports: [443] })]);
+    await ingest(hours(1), [pacs]); // identical: only dates move
+    const [a, b] = await assets();
+    expect((await t.app.inject({ method: 'POST', url: `/api/v1/assets/${a!.id}/merge`, headers: t.auth('security'), payload: { otherId: b!.id } })).statusCode).toBe(200);
+    expect((await get(a!.id)).json().ips.sort()).toEqual(['10.9.2.11', '10.9.2.12']);
+    await ingest(hours(2), [pacs]);
+    const survivor = (await get(a!.id)).json();
+    // The scan's own view of the asset's addresses is written again, as for any changed observation.
+    expect(survivor.ips).toEqual(['10.9.2.11']);
+    expect(survivor.lastSeen).toBe(hours(2));
+  });
+
   it('split moves interfaces to a new asset with SPLIT_FROM, refusing bad keys', async () => {
     await ingest(hours(0), [host(['10.9.3.1', 'fd00::31'], '00:1B:21:AA:BB:30')]);
     const [a] = await assets();

@@ -88,4 +88,17 @@ describe('ingest provenance and rescans (real Neo4j)', () => {
     const rows = await graph.read("MATCH (s:Service) WHERE s.key ENDS WITH '|tcp/80' RETURN s.seenBy AS seenBy, s.lastRunId AS run, COUNT { (s)-[:SEEN_BY]->() } AS rels");
     expect(rows).toEqual([{ seenBy: ['csv-import', 'nmap-import'], run: 'run-new', rels: 0 }]);
   });
+
+  it('migration 603 removes the ABOUT links older versions wrote per change event; the asset history still lists the events', async () => {
+    await ingestObservations(graph, { runId: 'run-1', sourceId: 'nmap-import', at: '2026-03-01T10:00:00.000Z' }, [host('10.9.0.11', [80])]);
+    await ingestObservations(graph, { runId: 'run-2', sourceId: 'nmap-import', at: '2026-03-02T10:00:00.000Z' }, [host('10.9.0.11', [80, 443])]);
+    // The shape an older version wrote: each event linked to its asset.
+    await graph.write("MATCH (c:ChangeEvent), (a:Asset) WHERE c.assetId = a.id AND '10.9.0.11' IN a.ips CREATE (c)-[:ABOUT]->(a)");
+    expect((await graph.read('MATCH (:ChangeEvent)-[r:ABOUT]->() RETURN count(r) AS n'))[0]!.n).toBe(2);
+    const migration = MIGRATIONS.find((m) => m.version === 603)!;
+    for (const s of migration.schema ?? []) await graph.runAutoCommit(s);
+    expect((await graph.read('MATCH (:ChangeEvent)-[r:ABOUT]->() RETURN count(r) AS n'))[0]!.n).toBe(0);
+    const events = await graph.read("MATCH (a:Asset) WHERE '10.9.0.11' IN a.ips MATCH (c:ChangeEvent {assetId: a.id}) RETURN c.type AS type ORDER BY c.at");
+    expect(events.map((e) => e.type)).toEqual(['asset-new', 'port-opened']);
+  });
 });

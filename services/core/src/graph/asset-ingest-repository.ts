@@ -43,6 +43,8 @@ interface AssetRow {
   isNew: boolean;
   /** False when this observation is older than what the graph already has: provenance only. */
   fresh: boolean;
+  /** observationDigest of what this row was planned from. */
+  digest: string;
   props: Record<string, unknown>;
   search: string;
   interfaces: Record<string, unknown>[];
@@ -51,6 +53,8 @@ interface AssetRow {
 
 interface Prior extends PriorState {
   lastSeen: string | null;
+  /** The asset's `obsDigest`: the digest of the last fresh observation written to it, if known. */
+  digest?: string | null;
   /** Keys of the interfaces the asset already has (their HAS_INTERFACE links exist). */
   interfaceKeys?: string[];
   /** The services the asset already has, by key: what the last write stored and when. */
@@ -142,9 +146,17 @@ const LOCK_AND_LOOKUP = `CYPHER replan=skip MERGE (l:IngestLock {id: $lock}) SET
      }
      RETURN a.id AS id, a.assetTag AS assetTag, a.serial AS serial, a.cloudId AS cloudId, a.fqdn AS fqdn,
             a.os AS os, coalesce(a.ips, []) AS ips, a.mac AS mac, a.status AS status, toString(a.lastSeen) AS lastSeen,
-            [(a)-[:HAS_INTERFACE]->(i:Interface) | {key: i.key, ip: i.ip, mac: i.mac, lastSeen: toString(i.lastSeen)}] AS interfaces,
-            [(a)-[:HAS_SERVICE]->(s:Service) | {key: s.key, protocol: s.protocol, port: s.port, state: s.state, product: s.product, version: s.version,
-                                                 hash: s.obsHash, firstSeen: toString(s.firstSeen), lastSeen: toString(s.lastSeen), seenBy: coalesce(s.seenBy, [])}] AS services`;
+            a.obsDigest AS digest,
+            [(a)-[:HAS_INTERFACE]->(i:Interface) | {key: i.key, ip: i.ip, mac: i.mac, lastSeen: toString(i.lastSeen)}] AS interfaces`;
+
+// The services of the assets whose observation changed (or whose digest is unknown): what change
+// detection compares with and what the service statements need to skip unchanged writes.
+const PRIOR_SERVICES = `CYPHER replan=skip
+UNWIND $ids AS id
+MATCH (a:Asset {id: id})
+RETURN a.id AS id,
+       [(a)-[:HAS_SERVICE]->(s:Service) | {key: s.key, protocol: s.protocol, port: s.port, state: s.state, product: s.product, version: s.version,
+                                           hash: s.obsHash, firstSeen: toString(s.firstSeen), lastSeen: toString(s.lastSeen), seenBy: coalesce(s.seenBy, [])}] AS services`;
 
 /**
  * Takes the identity lock and reads, in one statement, every asset an observation of the batch
@@ -168,13 +180,36 @@ async function lockAndLoadKnown(tx: Tx, obs: Observation[]): Promise<{ known: Kn
       ips: r.ips,
       mac: r.mac,
       status: r.status,
-      services: r.services,
+      services: [],
       lastSeen: r.lastSeen,
+      digest: (r.digest as string | null) ?? null,
       interfaceKeys: (r.interfaces as unknown as { key: string }[]).map((i) => i.key),
-      serviceState: new Map((r.services as unknown as (KnownService & { key: string })[]).map((x) => [x.key, { hash: x.hash ?? null, firstSeen: x.firstSeen ?? null, lastSeen: x.lastSeen ?? null, seenBy: x.seenBy ?? [] }])),
     });
   }
   return { known, prior };
+}
+
+/** Completes the prior state of the given assets with their services (see PRIOR_SERVICES). */
+async function loadPriorServices(tx: Tx, prior: Map<string, Prior>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const rows = await tx.run(PRIOR_SERVICES, { ids });
+  for (const r of rows) {
+    const p = prior.get(String(r.id));
+    if (!p) continue;
+    const services = r.services as unknown as (KnownService & PriorState['services'][number] & { key: string })[];
+    p.services = services;
+    p.serviceState = new Map(services.map((x) => [x.key, { hash: x.hash ?? null, firstSeen: x.firstSeen ?? null, lastSeen: x.lastSeen ?? null, seenBy: x.seenBy ?? [] }]));
+  }
+}
+
+/**
+ * A digest of everything an ingest derives an asset's observed state from: the observation, the
+ * source, the ports the run probed and the demo flag. Stored as `obsDigest` when the asset is
+ * written from a fresh observation; a later observation with the same digest (a rescan that saw
+ * nothing new) only moves dates. Other writers of observed state (merge, split) remove it.
+ */
+export function observationDigest(obs: Observation, ctx: IngestContext): string {
+  return createHash('sha1').update(JSON.stringify([ctx.sourceId, ctx.demo ?? false, ctx.scanned ?? {}, obs])).digest('base64url').slice(0, 22);
 }
 
 interface Plan {
@@ -184,7 +219,13 @@ interface Plan {
 }
 
 /** Pure planning step: decides, for every observation, which asset it is and what changed. */
-export function planIngest(observations: Observation[], known: KnownAsset[], prior: Map<string, Prior>, ctx: IngestContext, newId: () => string = randomUUID): Plan {
+interface Resolved {
+  byAsset: Map<string, { obs: Observation; res: Resolution; isNew: boolean }>;
+  conflicts: Plan['conflicts'];
+}
+
+/** Decides, for every observation, which asset it is (merging two records of one asset). */
+export function resolveObservations(observations: Observation[], known: KnownAsset[], prior: Map<string, Prior>, ctx: IngestContext, newId: () => string = randomUUID): Resolved {
   const index = new IdentityIndex(known, { ipWindowMs: (ctx.ipWindowHours ?? 24) * 3_600_000 });
   const byAsset = new Map<string, { obs: Observation; res: Resolution; isNew: boolean }>();
   const conflicts: Plan['conflicts'] = [];
@@ -208,12 +249,18 @@ export function planIngest(observations: Observation[], known: KnownAsset[], pri
       });
     }
   }
+  return { byAsset, conflicts };
+}
+
+/** Pure planning step: decides, for every resolved asset, what changed and what to write. */
+export function planRows({ byAsset, conflicts }: Resolved, prior: Map<string, Prior>, ctx: IngestContext): Plan {
   const rows: AssetRow[] = [];
   const events: ChangeEventRow[] = [];
   for (const [id, { obs, res, isNew }] of byAsset) {
     const p = prior.get(id) ?? null;
     const fresh = !p?.lastSeen || Date.parse(ctx.at) >= Date.parse(p.lastSeen);
-    if (fresh) events.push(...diffObservation(id, p, obs, { at: ctx.at, scanned: ctx.scanned ?? {}, matchedBy: res.matchedBy }));
+    const mine = fresh ? diffObservation(id, p, obs, { at: ctx.at, scanned: ctx.scanned ?? {}, matchedBy: res.matchedBy }) : [];
+    events.push(...mine);
     // An address family this observation does not carry keeps its last known address.
     const families = new Set(obs.ips.map(ipFamily));
     const ips = [...obs.ips, ...(p?.ips ?? []).filter((ip) => !families.has(ipFamily(ip)))];
@@ -222,8 +269,8 @@ export function planIngest(observations: Observation[], known: KnownAsset[], pri
       return { key: serviceKey(id, s.protocol, s.port), hash: serviceHash(props), props };
     });
     // Ports inside the scanned range that the host stopped reporting are closed now.
-    for (const e of events) {
-      if (e.assetId !== id || e.type !== 'port-closed') continue;
+    for (const e of mine) {
+      if (e.type !== 'port-closed') continue;
       const d = JSON.parse(e.detail) as { port: number; protocol: string; after: string };
       if (d.after !== 'not-reported') continue;
       const props = { protocol: d.protocol, port: d.port, state: 'closed', reason: 'not-reported' };
@@ -260,12 +307,17 @@ export function planIngest(observations: Observation[], known: KnownAsset[], pri
       identityKey: res.matchedBy ?? (isStrongMac(obs.mac) ? 'mac' : obs.fqdn ? 'fqdn' : 'ip'),
     });
     const search = [...obs.hostnames, ...ips, obs.mac ?? '', obs.macVendor ?? '', obs.os ?? ''].join(' ').toLowerCase();
-    rows.push({ id, isNew, fresh, props, search, interfaces: ifaces, services });
+    rows.push({ id, isNew, fresh, digest: observationDigest(obs, ctx), props, search, interfaces: ifaces, services });
   }
   for (const c of conflicts) {
     events.push(changeEvent('identity-conflict', c.chosenAssetId, ctx.at, c.id, `Identity conflict between ${c.assetIds.length} assets`, { conflictId: c.id, assetIds: c.assetIds }));
   }
   return { rows, events, conflicts };
+}
+
+/** Resolution and planning in one step, for callers that hold the complete prior state. */
+export function planIngest(observations: Observation[], known: KnownAsset[], prior: Map<string, Prior>, ctx: IngestContext, newId: () => string = randomUUID): Plan {
+  return planRows(resolveObservations(observations, known, prior, ctx, newId), prior, ctx);
 }
 
 // An asset the identity lookup did not find is new, and so is everything keyed under its fresh id
@@ -297,11 +349,10 @@ CALL (at, row, a) {
       s.firstSeen = at, s.lastSeen = at, s.lastRunId = $runId, s.seenBy = [$sourceId]
   CREATE (a)-[:HAS_SERVICE]->(s)
 }
-CALL (row, a) {
+CALL (row) {
   UNWIND row.events AS e
   CREATE (c:ChangeEvent {id: e.id, type: e.type, assetId: e.assetId, summary: e.summary, detail: e.detail,
                          at: datetime(e.at), runId: $runId, sourceId: $sourceId})
-  CREATE (c)-[:ABOUT]->(a)
 }`;
 
 // Flat UNWIND statements (assets, subnets, interfaces, services) rather than one with per-row
@@ -331,6 +382,7 @@ FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END |
 FOREACH (_ IN CASE WHEN row.fresh AND a.lastSeen < at THEN [1] ELSE [] END | SET a.lastSeen = at, a.lastRunId = $runId)
 FOREACH (_ IN CASE WHEN row.fresh AND (a.lastRunId IS NULL OR a.lastSeen IS NULL) THEN [1] ELSE [] END | SET a.lastRunId = coalesce(a.lastRunId, $runId), a.lastSeen = coalesce(a.lastSeen, at))
 FOREACH (_ IN CASE WHEN row.fresh AND coalesce(a.status, '') <> 'up' THEN [1] ELSE [] END | SET a.status = 'up')
+FOREACH (_ IN CASE WHEN row.fresh AND coalesce(a.obsDigest, '') <> row.digest THEN [1] ELSE [] END | SET a.obsDigest = row.digest)
 MERGE (a)-[sb:SEEN_BY]->(src)
   ON CREATE SET sb.firstSeen = at, sb.lastSeen = at, sb.lastRunId = $runId
 FOREACH (_ IN CASE WHEN sb.lastSeen < at THEN [1] ELSE [] END | SET sb.lastSeen = at, sb.lastRunId = $runId)
@@ -403,20 +455,45 @@ FOREACH (_ IN CASE WHEN t.reported AND s.lastSeen < at THEN [1] ELSE [] END | SE
 FOREACH (_ IN CASE WHEN s.firstSeen > at THEN [1] ELSE [] END | SET s.firstSeen = at)
 FOREACH (_ IN CASE WHEN $sourceId IN coalesce(s.seenBy, []) THEN [] ELSE [1] END | SET s.seenBy = coalesce(s.seenBy, []) + $sourceId)`;
 
+// Assets whose stored obsDigest equals this observation's: only the dates of the asset, its
+// provenance, and the interfaces and services this observation reported move forward.
+const TOUCH_ASSETS = `CYPHER replan=skip
+MATCH (src:Source {id: $sourceId})
+WITH src, datetime($at) AS at
+UNWIND $touch AS t
+MATCH (a:Asset {id: t.id})
+FOREACH (_ IN CASE WHEN a.lastSeen < at THEN [1] ELSE [] END | SET a.lastSeen = at, a.lastRunId = $runId)
+WITH src, at, t, a
+OPTIONAL MATCH (a)-[sb:SEEN_BY]->(src)
+FOREACH (_ IN CASE WHEN sb.lastSeen < at THEN [1] ELSE [] END | SET sb.lastSeen = at, sb.lastRunId = $runId)
+WITH src, at, t
+CALL (src, at, t) {
+  UNWIND t.interfaces AS k
+  MATCH (i:Interface {key: k})
+  FOREACH (_ IN CASE WHEN i.lastSeen < at THEN [1] ELSE [] END | SET i.lastSeen = at)
+  WITH src, at, i
+  OPTIONAL MATCH (i)-[isb:SEEN_BY]->(src)
+  FOREACH (_ IN CASE WHEN isb.lastSeen < at THEN [1] ELSE [] END | SET isb.lastSeen = at, isb.lastRunId = $runId)
+}
+CALL (at, t) {
+  UNWIND t.services AS k
+  MATCH (s:Service {key: k})
+  FOREACH (_ IN CASE WHEN s.lastSeen < at THEN [1] ELSE [] END | SET s.lastSeen = at, s.lastRunId = $runId)
+}`;
+
 const LOAD_KNOWN_SERVICES = `CYPHER replan=skip
 WITH datetime($at) AS at
 UNWIND $services AS svc
 MATCH (s:Service {key: svc.key})
 ${SERVICE_TAIL}`;
 
+// A change event names its asset by `assetId` (indexed); every reader finds events that way, so
+// there is no ABOUT relationship to write per event (migration 603 removed the old ones).
 export const SAVE_EVENTS = `CYPHER replan=skip
 UNWIND $events AS e
 MERGE (c:ChangeEvent {id: e.id})
   ON CREATE SET c.type = e.type, c.assetId = e.assetId, c.summary = e.summary, c.detail = e.detail,
                 c.at = datetime(e.at), c.runId = $runId, c.sourceId = $sourceId
-WITH c, e
-MATCH (a:Asset {id: e.assetId})
-MERGE (c)-[:ABOUT]->(a)
 RETURN count(c) AS n`;
 
 const SAVE_CONFLICTS = `CYPHER replan=skip
@@ -438,6 +515,8 @@ RETURN count(DISTINCT c) AS n`;
  */
 export const INGEST_STATEMENTS: Record<string, string> = {
   LOCK_AND_LOOKUP,
+  PRIOR_SERVICES,
+  TOUCH_ASSETS,
   CREATE_ASSETS,
   LOAD_ASSETS,
   LOAD_SUBNETS,
@@ -470,6 +549,7 @@ function createdAssetProps(row: AssetRow, demo: boolean): Record<string, unknown
     demo,
     name: p.fqdn ?? p.hostnames?.[0] ?? p.ips?.[0] ?? p.mac ?? row.id,
     searchText: '   ' + row.search,
+    obsDigest: row.digest,
   };
 }
 
@@ -479,7 +559,26 @@ export async function ingestObservations(graph: GraphClient, ctx: IngestContext,
   const demo = ctx.demo ?? false;
   return graph.executeWrite(async (tx) => {
     const { known, prior } = await lockAndLoadKnown(tx, observations);
-    const plan = planIngest(observations, known, prior, ctx);
+    const resolved = resolveObservations(observations, known, prior, ctx);
+    // A known asset observed exactly as last time (same digest), up and not newer than this
+    // observation, only has dates moved: no service read, no change detection, no comparisons.
+    const at = Date.parse(ctx.at);
+    const unchanged: { id: string; interfaces: string[]; services: string[] }[] = [];
+    let unchangedServices = 0;
+    for (const [id, { obs }] of resolved.byAsset) {
+      const p = prior.get(id);
+      if (!p?.digest || p.status !== 'up' || !p.lastSeen || at < Date.parse(p.lastSeen)) continue;
+      if (p.digest !== observationDigest(obs, ctx)) continue;
+      unchanged.push({
+        id,
+        interfaces: (obs.ips.length ? obs.ips : [null]).map((ip) => interfaceKey(id, obs.mac, ip)),
+        services: obs.services.map((x) => serviceKey(id, x.protocol, x.port)),
+      });
+      unchangedServices += obs.services.length;
+      resolved.byAsset.delete(id);
+    }
+    await loadPriorServices(tx, prior, [...resolved.byAsset.keys()].filter((id) => prior.has(id)));
+    const plan = planRows(resolved, prior, ctx);
     // Each statement gets only the parameters it reads: a batch's rows are large, and every
     // parameter is encoded, sent and decoded again for each statement that receives it.
     const base = { at: ctx.at, runId: ctx.runId, sourceId: ctx.sourceId };
@@ -495,7 +594,6 @@ export async function ingestObservations(graph: GraphClient, ctx: IngestContext,
     const services = knownRows.flatMap((r) => r.services.map((x) => ({ ...x, assetId: r.id, fresh: r.fresh })));
     const ifaceKeys = new Set(knownRows.flatMap((r) => prior.get(r.id)?.interfaceKeys ?? []));
     const [knownIfaces, newIfaces] = partition(ifaces, (i) => ifaceKeys.has(String(i.key)));
-    const at = Date.parse(ctx.at);
     const newServices: typeof services = [];
     const knownServices: typeof services = [];
     const touch: { key: string; reported: boolean }[] = [];
@@ -520,7 +618,8 @@ export async function ingestObservations(graph: GraphClient, ctx: IngestContext,
       }));
       await tx.run(CREATE_ASSETS, { ...base, rows });
     }
-    if (knownRows.length) await tx.run(LOAD_ASSETS, { ...base, demo, rows: knownRows.map(({ id, fresh, props, search }) => ({ id, fresh, props, search })) });
+    if (unchanged.length) await tx.run(TOUCH_ASSETS, { ...base, touch: unchanged });
+    if (knownRows.length) await tx.run(LOAD_ASSETS, { ...base, demo, rows: knownRows.map(({ id, fresh, digest, props, search }) => ({ id, fresh, digest, props, search })) });
     if (newIfaces.length) await tx.run(LOAD_INTERFACES, { ...base, ifaces: newIfaces });
     if (knownIfaces.length) await tx.run(LOAD_KNOWN_INTERFACES, { ...base, ifaces: knownIfaces });
     if (newServices.length) await tx.run(LOAD_SERVICES, { ...base, services: newServices });
@@ -532,8 +631,8 @@ export async function ingestObservations(graph: GraphClient, ctx: IngestContext,
     return {
       hosts: observations.length,
       assetsCreated: created,
-      assetsUpdated: plan.rows.length - created,
-      services: plan.rows.reduce((n, r) => n + r.services.length, 0),
+      assetsUpdated: plan.rows.length - created + unchanged.length,
+      services: plan.rows.reduce((n, r) => n + r.services.length, 0) + unchangedServices,
       changes: plan.events.length,
       conflicts: plan.conflicts.length,
     };

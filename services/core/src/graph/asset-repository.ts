@@ -394,8 +394,7 @@ export class AssetRepository {
       );
       await tx.run(
         `UNWIND $events AS e
-         CREATE (c:ChangeEvent {id: e.id, type: e.type, assetId: e.assetId, summary: e.summary, detail: e.detail, at: datetime(e.at), sourceId: 'manual', by: $by})
-         WITH c MATCH (a:Asset {id: c.assetId}) MERGE (c)-[:ABOUT]->(a)`,
+         CREATE (c:ChangeEvent {id: e.id, type: e.type, assetId: e.assetId, summary: e.summary, detail: e.detail, at: datetime(e.at), sourceId: 'manual', by: $by})`,
         { events, by },
       );
     });

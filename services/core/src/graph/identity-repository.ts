@@ -140,6 +140,8 @@ export class IdentityRepository {
              s.kind = coalesce(s.a_kind, s.o_kind, 'unknown'), s.ephiRole = coalesce(s.a_ephiRole, 'unknown'), s.isAi = coalesce(s.a_isAi, s.o_isAi, false),
              s.searchText = toLower(coalesce(s.a_name, '') + ' ' + coalesce(s.a_assetTag, '') + ' ' + reduce(t = '', h IN s.hostnames | t + ' ' + h) + ' ' + reduce(t = '', x IN s.ips | t + ' ' + x) + ' ' + coalesce(s.mac, ''))
          SET o:Retired, o.status = 'retired', o.retiredAt = datetime($at), o.retiredBy = $by
+         // The survivor's observed state is now a union: the next scan must compare, not skip.
+         REMOVE s.obsDigest, o.obsDigest
          CREATE (o)-[:MERGED_INTO {at: datetime($at), by: $by}]->(s)`,
         { to: survivorId, from: otherId, at, by, fill },
       );
@@ -190,6 +192,7 @@ export class IdentityRepository {
              a.macVendor = head([x IN ifs WHERE x.macVendor IS NOT NULL | x.macVendor]),
              a.firstSeen = CASE WHEN a.id = $newId THEN reduce(m = null, x IN ifs | CASE WHEN m IS NULL OR x.firstSeen < m THEN x.firstSeen ELSE m END) ELSE a.firstSeen END,
              a.lastSeen = CASE WHEN a.id = $newId THEN reduce(m = null, x IN ifs | CASE WHEN m IS NULL OR x.lastSeen > m THEN x.lastSeen ELSE m END) ELSE a.lastSeen END
+         REMOVE a.obsDigest
          SET a.name = coalesce(a.a_name, CASE WHEN a.id = $newId THEN null ELSE a.fqdn END, CASE WHEN a.id = $newId THEN null ELSE a.hostnames[0] END, a.ips[0], a.mac, a.id),
              a.searchText = toLower(coalesce(a.a_name, '') + ' ' + reduce(t = '', h IN coalesce(a.hostnames, []) | t + ' ' + h) + ' ' + reduce(t = '', x IN a.ips | t + ' ' + x) + ' ' + coalesce(a.mac, ''))`,
         { id, newId },

@@ -18,7 +18,8 @@ export async function removeDemoData(graph: GraphClient): Promise<{ assets: numb
     `MATCH (a:Asset {demo: true})
      OPTIONAL MATCH (a)-[:HAS_INTERFACE|HAS_SERVICE]->(x)
      OPTIONAL MATCH (e)-[:ABOUT]->(a)
-     DETACH DELETE a, x, e RETURN count(DISTINCT a) AS n`,
+     OPTIONAL MATCH (c:ChangeEvent {assetId: a.id})
+     DETACH DELETE a, x, e, c RETURN count(DISTINCT a) AS n`,
   );
   const other = await graph.write('MATCH (n {demo: true}) WHERE NOT n:Asset DETACH DELETE n RETURN count(n) AS n');
   return { assets: Number(assets[0]?.n ?? 0), other: Number(other[0]?.n ?? 0) };
