@@ -51,7 +51,7 @@ const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dataDir = resolve(root, process.env.BENCH_DATA_DIR ?? (quick ? '.atlas/bench-quick' : '.atlas/bench'));
 const sizes = quick
   ? { parse: [2000], ingest: 1000, ingestRounds: 1, again: false, big: 2000, ui: [2000], apiSeconds: 3, mapRuns: 5 }
-  : { parse: [10_000, 100_000], ingest: 10_000, ingestRounds: 1, again: true, big: 100_000, ui: [2000, 10_000], apiSeconds: 10, mapRuns: 20 };
+  : { parse: [10_000, 100_000], ingest: 10_000, ingestRounds: 3, again: true, big: 100_000, ui: [2000, 10_000], apiSeconds: 10, mapRuns: 20 };
 const label = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
 const measures: Measure[] = [];
