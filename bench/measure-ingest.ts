@@ -5,7 +5,7 @@ import type { GraphClient } from '../services/core/src/graph/neo4j-client.js';
 import type { NmapHost } from '../services/discovery/src/nmap/nmap-types.js';
 import * as importWorker from '../services/discovery/src/workers/import-worker.js';
 import { log, round, timed, type Measure } from './lib.js';
-import { rawIngest, rawRows } from './raw-driver.js';
+import { fullRows, rawIngest, rawIngestFull, rawRows } from './raw-driver.js';
 
 /** The import worker's batch size, read at run time so the bench follows the product. */
 export function ingestBatch(): number {
@@ -32,20 +32,25 @@ export async function productIngest(graph: GraphClient, hosts: NmapHost[], runId
 
 /**
  * Measure 2: parsed rows → Neo4j, product path vs raw UNWIND … MERGE, fresh and re-ingest of the
- * identical rows (a daily rescan). The machine is shared, so with `rounds` > 1 the two paths
- * alternate and each keeps its best round. Both paths are warmed with one batch first. The raw
- * path runs first in each round, so the graph
- * is left as the product wrote it (later measures reuse it).
+ * identical rows (a daily rescan). The headline baseline writes the same rows the product stores
+ * (every observed host and service property, `fullRows`), so the ratio is what the product's
+ * identity resolution, provenance, change events and derived fields cost; a second baseline
+ * writes the thin rows a minimal loader would (a few fields per host and service, `rawRows`).
+ * Both paths are warmed with one batch first; then the paths alternate for `rounds` rounds and
+ * each keeps its best round (single rounds on a shared 2-core machine swing by 2–4×). The
+ * product runs last in each round, so the graph is left as the product wrote it.
  */
 export async function measureIngest(graph: GraphClient, driver: Driver, hosts: NmapHost[], label: string, opts: { rounds: number; again: boolean }): Promise<Measure> {
   const at1 = '2026-01-01T00:00:00.000Z';
   const at2 = '2026-01-02T00:00:00.000Z';
   const batch = ingestBatch();
-  const rows = rawRows(hosts);
-  const best = { pFresh: Infinity, pAgain: Infinity, rFresh: Infinity, rAgain: Infinity };
-  // Warm-up: one batch through each path, fresh and again, on a throwaway graph, so that neither
-  // timing includes the server planning its statements for the first time or the client's JIT.
+  const thin = rawRows(hosts);
+  const full = fullRows(hosts);
+  const best = { pFresh: Infinity, pAgain: Infinity, rFresh: Infinity, rAgain: Infinity, tFresh: Infinity, tAgain: Infinity };
   const warm = hosts.slice(0, batch);
+  await wipeInventory(graph);
+  await rawIngestFull(driver, fullRows(warm), batch, '2025-12-01T00:00:00.000Z');
+  await rawIngestFull(driver, fullRows(warm), batch, '2025-12-02T00:00:00.000Z');
   await wipeInventory(graph);
   await rawIngest(driver, rawRows(warm), batch, '2025-12-01T00:00:00.000Z');
   await rawIngest(driver, rawRows(warm), batch, '2025-12-02T00:00:00.000Z');
@@ -54,16 +59,23 @@ export async function measureIngest(graph: GraphClient, driver: Driver, hosts: N
   await productIngest(graph, warm, 'run-bench-warm-2', '2025-12-02T00:00:00.000Z');
   for (let round = 1; round <= opts.rounds; round++) {
     await wipeInventory(graph);
-    const rFresh = await timed(() => rawIngest(driver, rows, batch, at1));
-    const rAgain = opts.again ? await timed(() => rawIngest(driver, rows, batch, at2)) : undefined;
+    const rFresh = await timed(() => rawIngestFull(driver, full, batch, at1));
+    const rAgain = opts.again ? await timed(() => rawIngestFull(driver, full, batch, at2)) : undefined;
+    await wipeInventory(graph);
+    const tFresh = await timed(() => rawIngest(driver, thin, batch, at1));
+    const tAgain = opts.again ? await timed(() => rawIngest(driver, thin, batch, at2)) : undefined;
     await wipeInventory(graph);
     const pFresh = await timed(() => productIngest(graph, hosts, `run-bench-ingest-${round}-1`, at1));
     const pAgain = opts.again ? await timed(() => productIngest(graph, hosts, `run-bench-ingest-${round}-2`, at2)) : undefined;
-    log(`ingest ${label} round ${round}: raw fresh ${rFresh.ms} ms, again ${rAgain?.ms ?? '-'} ms; product fresh ${pFresh.ms} ms, again ${pAgain?.ms ?? '-'} ms`);
+    log(
+      `ingest ${label} round ${round}: raw full rows fresh ${rFresh.ms} ms, again ${rAgain?.ms ?? '-'} ms; raw thin rows fresh ${tFresh.ms} ms, again ${tAgain?.ms ?? '-'} ms; product fresh ${pFresh.ms} ms, again ${pAgain?.ms ?? '-'} ms`,
+    );
     best.rFresh = Math.min(best.rFresh, rFresh.ms);
+    best.tFresh = Math.min(best.tFresh, tFresh.ms);
     best.pFresh = Math.min(best.pFresh, pFresh.ms);
-    if (rAgain && pAgain) {
+    if (rAgain && tAgain && pAgain) {
       best.rAgain = Math.min(best.rAgain, rAgain.ms);
+      best.tAgain = Math.min(best.tAgain, tAgain.ms);
       best.pAgain = Math.min(best.pAgain, pAgain.ms);
     }
   }
@@ -72,15 +84,27 @@ export async function measureIngest(graph: GraphClient, driver: Driver, hosts: N
   const ms = (v: number) => (Number.isFinite(v) ? round(v) : null);
   const ratio = round(best.rFresh / best.pFresh);
   const ratioAgain = opts.again ? round(best.rAgain / best.pAgain) : null;
+  const bytes = (xs: unknown[]) => Math.round(JSON.stringify(xs).length / Math.max(1, xs.length));
   return {
     id: 'ingest',
     title: 'Ingestion of parsed hosts into Neo4j',
     size: `${label} hosts, ${services} services, batches of ${batch}, best of ${opts.rounds}`,
     product: { freshMs: ms(best.pFresh), freshHostsPerSec: rate(best.pFresh), againMs: ms(best.pAgain), againHostsPerSec: rate(best.pAgain) },
-    baseline: { name: 'raw neo4j-driver UNWIND … MERGE', freshMs: ms(best.rFresh), freshHostsPerSec: rate(best.rFresh), againMs: ms(best.rAgain), againHostsPerSec: rate(best.rAgain) },
+    baseline: {
+      name: 'raw neo4j-driver UNWIND … MERGE of the same rows (every observed property)',
+      freshMs: ms(best.rFresh),
+      freshHostsPerSec: rate(best.rFresh),
+      againMs: ms(best.rAgain),
+      againHostsPerSec: rate(best.rAgain),
+      thinRowsFreshMs: ms(best.tFresh),
+      thinRowsAgainMs: ms(best.tAgain),
+    },
     ratio,
     target: '≥0.8× the raw-driver baseline',
     met: ratio >= 0.8 && (ratioAgain === null || ratioAgain >= 0.8),
-    notes: [`fresh ${ratio}×${ratioAgain === null ? '' : `, re-ingest of identical rows ${ratioAgain}×`} (raw time / product time)`],
+    notes: [
+      `fresh ${ratio}×${ratioAgain === null ? '' : `, re-ingest of identical rows ${ratioAgain}×`} (raw time / product time) against the same rows (${bytes(full)} bytes of JSON per host)`,
+      `against thin rows (a few fields per host and service, ${bytes(thin)} bytes per host): fresh ${round(best.tFresh / best.pFresh)}×${opts.again ? `, re-ingest ${round(best.tAgain / best.pAgain)}×` : ''}`,
+    ],
   };
 }

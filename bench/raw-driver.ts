@@ -5,6 +5,7 @@
  * conversion to plain JSON) cost. Nothing in the product imports this file.
  */
 import neo4j, { type Driver } from 'neo4j-driver';
+import { hostToObservation } from '../services/core/src/domain/observation.js';
 import type { NmapHost } from '../services/discovery/src/nmap/nmap-types.js';
 
 export function rawDriver(uri: string, user: string, password: string): Driver {
@@ -84,6 +85,78 @@ export async function rawIngest(driver: Driver, rows: RawRow[], batch: number, a
   let services = 0;
   for (let i = 0; i < rows.length; i += batch) {
     const res = await driver.executeQuery(RAW_INGEST, { rows: rows.slice(i, i + batch), at }, { database: 'neo4j' });
+    services += Number(res.records[0]?.get('services') ?? 0);
+  }
+  return services;
+}
+
+/** Drops nulls and empty lists, as any loader would before `SET … +=` (Neo4j stores neither). */
+function compact(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) out[k] = v;
+  return out;
+}
+
+export interface FullRow {
+  identity: string;
+  ip: string | null;
+  props: Record<string, unknown>;
+  iface: Record<string, unknown>;
+  services: Record<string, unknown>[];
+}
+
+/**
+ * The same rows the product stores: every observed property of the host and of each service,
+ * from the same field extraction (`hostToObservation`), but with none of the product's own
+ * logic — identity is the MAC or first IP, no lookup, no provenance, no change events, no
+ * derived search or grouping fields.
+ */
+export function fullRows(hosts: NmapHost[]): FullRow[] {
+  const rows: FullRow[] = [];
+  for (const h of hosts) {
+    if (h.status !== 'up') continue;
+    const o = hostToObservation(h);
+    if (!o) continue;
+    const identity = o.mac ? `mac:${o.mac}` : o.ips[0] ? `ip:${o.ips[0]}` : null;
+    if (!identity) continue;
+    const { services, portsScanned: _p, assetTag: _t, serial: _s, cloudId: _c, osKind, ...host } = o;
+    rows.push({
+      identity,
+      ip: o.ips[0] ?? null,
+      props: compact({ ...host, o_kind: osKind }),
+      iface: compact({ ip: o.ips[0] ?? null, mac: o.mac, macKind: o.macKind, macVendor: o.macVendor }),
+      services: services.map((x) => ({ ...compact({ ...x }), key: `${identity}|${x.protocol}/${x.port}` })),
+    });
+  }
+  return rows;
+}
+
+const RAW_INGEST_FULL = `
+UNWIND $rows AS row
+MERGE (i:Interface {key: row.identity})
+  ON CREATE SET i.firstSeen = datetime($at)
+SET i += row.iface, i.lastSeen = datetime($at)
+MERGE (a:Asset {id: row.identity})
+  ON CREATE SET a.firstSeen = datetime($at), a.kind = 'unknown'
+SET a += row.props, a.lastSeen = datetime($at), a.status = 'up',
+    a.name = coalesce(row.props.fqdn, row.props.hostnames[0], row.ip, row.props.mac)
+MERGE (a)-[:HAS_INTERFACE]->(i)
+WITH a, row
+CALL (a, row) {
+  UNWIND row.services AS svc
+  MERGE (s:Service {key: svc.key})
+    ON CREATE SET s.firstSeen = datetime($at)
+  SET s += svc, s.lastSeen = datetime($at)
+  MERGE (a)-[:HAS_SERVICE]->(s)
+  RETURN count(*) AS n
+}
+RETURN sum(n) AS services`;
+
+/** UNWIND … MERGE of the full rows, batch by batch, each batch its own auto-committed query. */
+export async function rawIngestFull(driver: Driver, rows: FullRow[], batch: number, at: string): Promise<number> {
+  let services = 0;
+  for (let i = 0; i < rows.length; i += batch) {
+    const res = await driver.executeQuery(RAW_INGEST_FULL, { rows: rows.slice(i, i + batch), at }, { database: 'neo4j' });
     services += Number(res.records[0]?.get('services') ?? 0);
   }
   return services;

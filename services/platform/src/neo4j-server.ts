@@ -58,7 +58,9 @@ export async function resolveNeo4jJars(cacheDir: string, log: (m: string) => voi
 function readOrCreatePassword(home: string): string {
   const file = join(home, 'neo4j-password');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const pw = randomBytes(18).toString('base64url');
+  // Hex, not base64url: a password that starts with '-' is read as an option by neo4j-admin's
+  // `dbms set-initial-password` (one fresh data dir in 64 failed to start that way).
+  const pw = randomBytes(24).toString('hex');
   writeFileSync(file, pw + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   return pw;
