@@ -81,14 +81,17 @@ CALL (a, row) {
 }
 RETURN sum(n) AS services`;
 
-export async function rawIngest(driver: Driver, rows: RawRow[], batch: number, at: string): Promise<number> {
+/** Runs one ingest statement batch by batch, each batch its own auto-committed query. */
+async function inBatches(driver: Driver, cypher: string, rows: unknown[], batch: number, at: string): Promise<number> {
   let services = 0;
   for (let i = 0; i < rows.length; i += batch) {
-    const res = await driver.executeQuery(RAW_INGEST, { rows: rows.slice(i, i + batch), at }, { database: 'neo4j' });
+    const res = await driver.executeQuery(cypher, { rows: rows.slice(i, i + batch), at }, { database: 'neo4j' });
     services += Number(res.records[0]?.get('services') ?? 0);
   }
   return services;
 }
+
+export const rawIngest = (driver: Driver, rows: RawRow[], batch: number, at: string): Promise<number> => inBatches(driver, RAW_INGEST, rows, batch, at);
 
 /** Drops nulls and empty lists, as any loader would before `SET … +=` (Neo4j stores neither). */
 function compact(o: Record<string, unknown>): Record<string, unknown> {
@@ -152,15 +155,8 @@ CALL (a, row) {
 }
 RETURN sum(n) AS services`;
 
-/** UNWIND … MERGE of the full rows, batch by batch, each batch its own auto-committed query. */
-export async function rawIngestFull(driver: Driver, rows: FullRow[], batch: number, at: string): Promise<number> {
-  let services = 0;
-  for (let i = 0; i < rows.length; i += batch) {
-    const res = await driver.executeQuery(RAW_INGEST_FULL, { rows: rows.slice(i, i + batch), at }, { database: 'neo4j' });
-    services += Number(res.records[0]?.get('services') ?? 0);
-  }
-  return services;
-}
+/** UNWIND … MERGE of the full rows. */
+export const rawIngestFull = (driver: Driver, rows: FullRow[], batch: number, at: string): Promise<number> => inBatches(driver, RAW_INGEST_FULL, rows, batch, at);
 
 /**
  * Reach baseline: the distinct ePHI-bearing assets (role stores/processes, or the target of an

@@ -1,4 +1,7 @@
 import type { Job } from 'bullmq';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { wipeInventory } from '../../../services/core/src/graph/maintenance-repository.js';
+import { testGraph } from '../../helpers/services.js';
 import { fileURLToPath } from 'node:url';
 import type { GraphClient } from '../../../services/core/src/graph/neo4j-client.js';
 import type { NmapImportJobData } from '../../../services/discovery/src/imports/nmap-import.js';
@@ -76,4 +79,16 @@ export function observation(ip: string, extra: Partial<Observation> = {}): Obser
     services: [],
     ...extra,
   } as unknown as Observation;
+}
+
+/** A graph client for the enclosing describe block, with the inventory wiped before each test. */
+export function useWipedGraph(): { readonly graph: GraphClient } {
+  const ctx = {} as { graph: GraphClient };
+  beforeAll(async () => {
+    ctx.graph = testGraph();
+    await ctx.graph.waitUntilReady();
+  });
+  beforeEach(async () => wipeInventory(ctx.graph));
+  afterAll(async () => ctx.graph.close());
+  return ctx;
 }

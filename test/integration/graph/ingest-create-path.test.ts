@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { wipeInventory } from '../../../services/core/src/graph/maintenance-repository.js';
 import type { Observation } from '../../../services/core/src/domain/observation.js';
 import { hostToObservation } from '../../../services/core/src/domain/observation.js';
 import { INGEST_STATEMENTS, ingestObservations } from '../../../services/core/src/graph/asset-ingest-repository.js';
-import { wipeInventory } from '../../../services/core/src/graph/maintenance-repository.js';
 import type { GraphClient } from '../../../services/core/src/graph/neo4j-client.js';
 import { parseNmapXmlFile } from '../../../services/discovery/src/nmap/nmap-xml-parser.js';
-import { testGraph } from '../../helpers/services.js';
-import { fixturePath } from './graph-helpers.js';
+import { fixturePath, useWipedGraph } from './graph-helpers.js';
 
 /**
  * A host the graph has never seen is written by one CREATE statement with every property worked
@@ -70,13 +69,7 @@ async function snapshot(graph: GraphClient): Promise<Record<string, unknown>> {
 }
 
 describe('new assets are created whole (real Neo4j)', () => {
-  let graph: GraphClient;
-  beforeAll(async () => {
-    graph = testGraph();
-    await graph.waitUntilReady();
-  });
-  beforeEach(async () => wipeInventory(graph));
-  afterAll(async () => graph.close());
+  const t = useWipedGraph();
 
   it('leaves exactly the graph the part-by-part update path leaves for the same hosts', async () => {
     const hosts = await loadHosts(['public/fullscan.xml', 'public/os_scan6.xml', 'lab/lab-top200-connect.xml', 'lab/lab-arp-sweep.xml']);
@@ -85,17 +78,17 @@ describe('new assets are created whole (real Neo4j)', () => {
     const ctx = { runId: 'run-1', sourceId: 'nmap-import', at: '2026-03-01T10:00:00.000Z' };
 
     // Created in one statement.
-    const first = await ingestObservations(graph, ctx, hosts);
+    const first = await ingestObservations(t.graph, ctx, hosts);
     expect(first.assetsCreated).toBeGreaterThan(0);
     expect(first.assetsUpdated).toBe(0);
-    const created = await snapshot(graph);
+    const created = await snapshot(t.graph);
 
     // The same hosts, first seen differently, then updated to what they are.
-    await wipeInventory(graph);
-    await ingestObservations(graph, ctx, hosts.map(altered));
-    const second = await ingestObservations(graph, ctx, hosts);
+    await wipeInventory(t.graph);
+    await ingestObservations(t.graph, ctx, hosts.map(altered));
+    const second = await ingestObservations(t.graph, ctx, hosts);
     expect(second.assetsCreated).toBe(0);
-    const updated = await snapshot(graph);
+    const updated = await snapshot(t.graph);
 
     expect(Object.keys(created).sort()).toEqual(Object.keys(updated).sort());
     for (const k of Object.keys(created)) expect(created[k], k).toEqual(updated[k]);
@@ -104,7 +97,7 @@ describe('new assets are created whole (real Neo4j)', () => {
   it('plans every batch statement index-backed on an empty graph, where the kept plan is made', async () => {
     expect(Object.keys(INGEST_STATEMENTS).length).toBeGreaterThanOrEqual(10);
     for (const [name, cypher] of Object.entries(INGEST_STATEMENTS)) {
-      const ops = await graph.explainOperators(cypher);
+      const ops = await t.graph.explainOperators(cypher);
       expect(ops.length, name).toBeGreaterThan(2);
       // A scan here would read every asset, interface or service once per batch: quadratic in the inventory.
       const scans = ops.filter((o) => /AllNodesScan|NodeByLabelScan|IndexScan|ScanAll/i.test(o.operator) && !/Seek/i.test(o.operator));
