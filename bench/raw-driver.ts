@@ -55,6 +55,19 @@ export function rawRows(hosts: NmapHost[]): RawRow[] {
   return rows;
 }
 
+/** The link to the interface and the services of a row: the same in both raw baselines. */
+const RAW_SERVICES_TAIL = `MERGE (a)-[:HAS_INTERFACE]->(i)
+WITH a, row
+CALL (a, row) {
+  UNWIND row.services AS svc
+  MERGE (s:Service {key: svc.key})
+    ON CREATE SET s.firstSeen = datetime($at)
+  SET s += svc, s.lastSeen = datetime($at)
+  MERGE (a)-[:HAS_SERVICE]->(s)
+  RETURN count(*) AS n
+}
+RETURN sum(n) AS services`;
+
 /**
  * UNWIND … MERGE of the same rows into the same labels, keys and indexes (Interface.key,
  * Asset.id, Service.key are constraint-backed by the product's migrations): the floor any
@@ -69,17 +82,7 @@ MERGE (a:Asset {id: row.identity})
   ON CREATE SET a.firstSeen = datetime($at), a.kind = 'unknown'
 SET a.lastSeen = datetime($at), a.status = 'up', a.ips = row.ips, a.mac = row.mac, a.macVendor = row.macVendor,
     a.hostnames = row.hostnames, a.os = row.os, a.name = coalesce(row.hostnames[0], row.ip, row.mac)
-MERGE (a)-[:HAS_INTERFACE]->(i)
-WITH a, row
-CALL (a, row) {
-  UNWIND row.services AS svc
-  MERGE (s:Service {key: svc.key})
-    ON CREATE SET s.firstSeen = datetime($at)
-  SET s += svc, s.lastSeen = datetime($at)
-  MERGE (a)-[:HAS_SERVICE]->(s)
-  RETURN count(*) AS n
-}
-RETURN sum(n) AS services`;
+${RAW_SERVICES_TAIL}`;
 
 /** Runs one ingest statement batch by batch, each batch its own auto-committed query. */
 async function inBatches(driver: Driver, cypher: string, rows: unknown[], batch: number, at: string): Promise<number> {
@@ -143,17 +146,7 @@ MERGE (a:Asset {id: row.identity})
   ON CREATE SET a.firstSeen = datetime($at), a.kind = 'unknown'
 SET a += row.props, a.lastSeen = datetime($at), a.status = 'up',
     a.name = coalesce(row.props.fqdn, row.props.hostnames[0], row.ip, row.props.mac)
-MERGE (a)-[:HAS_INTERFACE]->(i)
-WITH a, row
-CALL (a, row) {
-  UNWIND row.services AS svc
-  MERGE (s:Service {key: svc.key})
-    ON CREATE SET s.firstSeen = datetime($at)
-  SET s += svc, s.lastSeen = datetime($at)
-  MERGE (a)-[:HAS_SERVICE]->(s)
-  RETURN count(*) AS n
-}
-RETURN sum(n) AS services`;
+${RAW_SERVICES_TAIL}`;
 
 /** UNWIND … MERGE of the full rows. */
 export const rawIngestFull = (driver: Driver, rows: FullRow[], batch: number, at: string): Promise<number> => inBatches(driver, RAW_INGEST_FULL, rows, batch, at);
