@@ -220,7 +220,8 @@ interface Plan {
 
 /** Pure planning step: decides, for every observation, which asset it is and what changed. */
 interface Resolved {
-  byAsset: Map<string, { obs: Observation; res: Resolution; isNew: boolean }>;
+  /** Per asset: its (merged) observation, how it resolved, and the observation's digest once computed. */
+  byAsset: Map<string, { obs: Observation; res: Resolution; isNew: boolean; digest?: string }>;
   conflicts: Plan['conflicts'];
 }
 
@@ -256,7 +257,7 @@ export function resolveObservations(observations: Observation[], known: KnownAss
 export function planRows({ byAsset, conflicts }: Resolved, prior: Map<string, Prior>, ctx: IngestContext): Plan {
   const rows: AssetRow[] = [];
   const events: ChangeEventRow[] = [];
-  for (const [id, { obs, res, isNew }] of byAsset) {
+  for (const [id, { obs, res, isNew, digest }] of byAsset) {
     const p = prior.get(id) ?? null;
     const fresh = !p?.lastSeen || Date.parse(ctx.at) >= Date.parse(p.lastSeen);
     const mine = fresh ? diffObservation(id, p, obs, { at: ctx.at, scanned: ctx.scanned ?? {}, matchedBy: res.matchedBy }) : [];
@@ -307,17 +308,12 @@ export function planRows({ byAsset, conflicts }: Resolved, prior: Map<string, Pr
       identityKey: res.matchedBy ?? (isStrongMac(obs.mac) ? 'mac' : obs.fqdn ? 'fqdn' : 'ip'),
     });
     const search = [...obs.hostnames, ...ips, obs.mac ?? '', obs.macVendor ?? '', obs.os ?? ''].join(' ').toLowerCase();
-    rows.push({ id, isNew, fresh, digest: observationDigest(obs, ctx), props, search, interfaces: ifaces, services });
+    rows.push({ id, isNew, fresh, digest: digest ?? observationDigest(obs, ctx), props, search, interfaces: ifaces, services });
   }
   for (const c of conflicts) {
     events.push(changeEvent('identity-conflict', c.chosenAssetId, ctx.at, c.id, `Identity conflict between ${c.assetIds.length} assets`, { conflictId: c.id, assetIds: c.assetIds }));
   }
   return { rows, events, conflicts };
-}
-
-/** Resolution and planning in one step, for callers that hold the complete prior state. */
-export function planIngest(observations: Observation[], known: KnownAsset[], prior: Map<string, Prior>, ctx: IngestContext, newId: () => string = randomUUID): Plan {
-  return planRows(resolveObservations(observations, known, prior, ctx, newId), prior, ctx);
 }
 
 // An asset the identity lookup did not find is new, and so is everything keyed under its fresh id
@@ -553,6 +549,29 @@ function createdAssetProps(row: AssetRow, demo: boolean): Record<string, unknown
   };
 }
 
+/**
+ * Takes out of the plan every known asset observed exactly as last time (same digest), up and
+ * not newer than this observation: it only has dates moved (TOUCH_ASSETS), with no service read,
+ * no change detection and no comparisons. Records each remaining asset's digest for its row.
+ */
+function takeUnchanged(resolved: Resolved, prior: Map<string, Prior>, ctx: IngestContext): { id: string; interfaces: string[]; services: string[] }[] {
+  const at = Date.parse(ctx.at);
+  const unchanged: { id: string; interfaces: string[]; services: string[] }[] = [];
+  for (const [id, entry] of resolved.byAsset) {
+    const { obs } = entry;
+    entry.digest = observationDigest(obs, ctx);
+    const p = prior.get(id);
+    if (!p?.digest || p.digest !== entry.digest || p.status !== 'up' || !p.lastSeen || at < Date.parse(p.lastSeen)) continue;
+    unchanged.push({
+      id,
+      interfaces: (obs.ips.length ? obs.ips : [null]).map((ip) => interfaceKey(id, obs.mac, ip)),
+      services: obs.services.map((x) => serviceKey(id, x.protocol, x.port)),
+    });
+    resolved.byAsset.delete(id);
+  }
+  return unchanged;
+}
+
 /** Ingests already-transformed observations (the path other importers use too). */
 export async function ingestObservations(graph: GraphClient, ctx: IngestContext, observations: Observation[]): Promise<IngestCounts> {
   if (observations.length === 0) return { hosts: 0, assetsCreated: 0, assetsUpdated: 0, services: 0, changes: 0, conflicts: 0 };
@@ -560,23 +579,9 @@ export async function ingestObservations(graph: GraphClient, ctx: IngestContext,
   return graph.executeWrite(async (tx) => {
     const { known, prior } = await lockAndLoadKnown(tx, observations);
     const resolved = resolveObservations(observations, known, prior, ctx);
-    // A known asset observed exactly as last time (same digest), up and not newer than this
-    // observation, only has dates moved: no service read, no change detection, no comparisons.
+    const unchanged = takeUnchanged(resolved, prior, ctx);
+    const unchangedServices = unchanged.reduce((n, u) => n + u.services.length, 0);
     const at = Date.parse(ctx.at);
-    const unchanged: { id: string; interfaces: string[]; services: string[] }[] = [];
-    let unchangedServices = 0;
-    for (const [id, { obs }] of resolved.byAsset) {
-      const p = prior.get(id);
-      if (!p?.digest || p.status !== 'up' || !p.lastSeen || at < Date.parse(p.lastSeen)) continue;
-      if (p.digest !== observationDigest(obs, ctx)) continue;
-      unchanged.push({
-        id,
-        interfaces: (obs.ips.length ? obs.ips : [null]).map((ip) => interfaceKey(id, obs.mac, ip)),
-        services: obs.services.map((x) => serviceKey(id, x.protocol, x.port)),
-      });
-      unchangedServices += obs.services.length;
-      resolved.byAsset.delete(id);
-    }
     await loadPriorServices(tx, prior, [...resolved.byAsset.keys()].filter((id) => prior.has(id)));
     const plan = planRows(resolved, prior, ctx);
     // Each statement gets only the parameters it reads: a batch's rows are large, and every
