@@ -1,4 +1,4 @@
-// The parser against the saxes-based parser it replaced (kept verbatim in ./reference/ for this
+// The parser against the saxes-based parser it replaced (kept in ./reference/ for this
 // comparison only): the same events, in the same order, with the same keys in the same order,
 // and the same error code, on the whole corpus, a generated 10k-host scan, every kind of cut,
 // and thousands of corrupted variants.

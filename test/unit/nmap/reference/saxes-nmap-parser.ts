@@ -1,3 +1,6 @@
+// The saxes-based nmap parser the tokenizer replaced, kept as the differential test's reference. It
+// shares with the product what the tokenizer did not change: the error type, the options and the
+// prolog guard; the saxes wiring and the nmap model below are as they were.
 /**
  * Streaming, secure reader of nmap `-oX` (and masscan `-oX`) output.
  *
@@ -16,10 +19,9 @@
  * - input that simply ends before `</nmaprun>` (nmap killed, file cut) is not an error: every
  *   complete host is yielded and `end` carries `complete: false`.
  */
-import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser } from 'saxes';
-import { ValidationError } from '../../../../services/core/src/errors.js';
+import { NmapXmlError, PrologGuard, type ParseNmapXmlOptions } from '../../../../services/discovery/src/nmap/nmap-xml-parser.js';
 import type {
   NmapAddress,
   NmapEvent,
@@ -32,19 +34,6 @@ import type {
   NmapScript,
   NmapService,
 } from '../../../../services/discovery/src/nmap/nmap-types.js';
-
-export type NmapXmlErrorCode = 'XML_DTD_REFUSED' | 'XML_NOT_NMAP' | 'XML_MALFORMED';
-
-export class NmapXmlError extends ValidationError {
-  constructor(code: NmapXmlErrorCode, message: string, details?: Record<string, unknown>) {
-    super(code, message, details);
-  }
-}
-
-export interface ParseNmapXmlOptions {
-  /** Stop after this many `<host>` elements; the `end` event then says `complete: false`. */
-  maxHosts?: number;
-}
 
 /**
  * Parses nmap XML from a byte or string stream, yielding `run` (once, after `<scaninfo>`),
@@ -93,54 +82,8 @@ export async function* parseNmapXml(
   yield { type: 'end', summary: reader.summary() };
 }
 
-/** Reads a whole file into memory as plain data: for tests and small files only. */
-export async function parseNmapXmlFile(
-  path: string,
-): Promise<{ run: NmapRunInfo; hosts: NmapHost[]; summary: NmapRunSummary }> {
-  let run: NmapRunInfo | undefined;
-  let summary: NmapRunSummary | undefined;
-  const hosts: NmapHost[] = [];
-  for await (const event of parseNmapXml(createReadStream(path))) {
-    if (event.type === 'run') run = event.run;
-    else if (event.type === 'host') hosts.push(event.host);
-    else if (event.type === 'end') summary = event.summary;
-  }
-  // parseNmapXml always yields `run` and `end` unless it throws.
-  return { run: run!, hosts, summary: summary! };
-}
-
 // ---------------------------------------------------------------------------------------------
 // saxes wiring: security checks and error mapping live here, the nmap model in NmapRunReader.
-
-/** nmap's prolog is a few hundred bytes plus the command line; 8 MiB bounds a hostile one. */
-const MAX_PROLOG_CHARS = 8 * 2 ** 20;
-
-/**
- * Watches the raw text before the root element. saxes reports a DOCTYPE only once it has
- * buffered all of it, so a huge internal subset would be held in memory first; an entity
- * declaration is refused here as soon as it arrives. (nmap escapes `<` in the command line it
- * echoes in a comment, so `<!ENTITY` never appears in genuine nmap output.)
- */
-class PrologGuard {
-  private tail = '';
-  private length = 0;
-
-  beforeWrite(text: string): void {
-    const window = this.tail + text;
-    if (window.includes('<!ENTITY')) {
-      throw new NmapXmlError('XML_DTD_REFUSED', 'refused XML with an entity declaration (<!ENTITY)');
-    }
-    this.tail = window.slice(-'<!ENTITY'.length);
-  }
-
-  /** Counted after the write, so a first chunk holding the whole document is not mistaken. */
-  afterWrite(text: string): void {
-    this.length += text.length;
-    if (this.length > MAX_PROLOG_CHARS) {
-      throw new NmapXmlError('XML_NOT_NMAP', `not an nmap XML document: no <nmaprun> root element in the first ${MAX_PROLOG_CHARS} characters`);
-    }
-  }
-}
 
 /** Deeper than any real nmap output (NSE tables nest a handful of levels); stops nesting bombs. */
 const MAX_DEPTH = 64;
