@@ -510,26 +510,10 @@ class NmapRunReader {
     // Built key by key in the model's order, absent attributes left out (three per host: no
     // intermediate object with undefined values to copy).
     const service = {} as NmapService;
-    const name = a.get('name');
-    if (name) service.name = name;
-    const product = a.get('product');
-    if (product) service.product = product;
-    const version = a.get('version');
-    if (version) service.version = version;
-    const extrainfo = a.get('extrainfo');
-    if (extrainfo) service.extrainfo = extrainfo;
-    const ostype = a.get('ostype');
-    if (ostype) service.ostype = ostype;
-    const hostname = a.get('hostname');
-    if (hostname) service.hostname = hostname;
-    const devicetype = a.get('devicetype');
-    if (devicetype) service.devicetype = devicetype;
-    const method = a.get('method');
-    if (method) service.method = method;
+    setPresent(service, a, SERVICE_TEXT_BEFORE_CONF);
     const conf = num(a.get('conf'));
     if (conf !== undefined) service.conf = conf;
-    const tunnel = a.get('tunnel');
-    if (tunnel) service.tunnel = tunnel;
+    setPresent(service, a, SERVICE_TEXT_AFTER_CONF);
     service.cpe = [];
     this.service = service;
     port.service = service;
@@ -543,14 +527,7 @@ class NmapRunReader {
 
   private openOsClass(host: NmapHost, parent: string, a: XmlAttributes): void {
     const osClass = {} as NmapOsClass;
-    const type = a.get('type');
-    if (type) osClass.type = type;
-    const vendor = a.get('vendor');
-    if (vendor) osClass.vendor = vendor;
-    const osfamily = a.get('osfamily');
-    if (osfamily) osClass.osfamily = osfamily;
-    const osgen = a.get('osgen');
-    if (osgen) osClass.osgen = osgen;
+    setPresent(osClass, a, OS_CLASS_TEXT);
     const accuracy = num(a.get('accuracy'));
     if (accuracy !== undefined) osClass.accuracy = accuracy;
     osClass.cpe = [];
@@ -605,6 +582,19 @@ class NmapRunReader {
     this.textBuffer = undefined;
     this.hostsEmitted += 1;
     this.pending.push({ type: 'host', host });
+  }
+}
+
+// The text attributes of <service> and <osclass>, in the model's key order.
+const SERVICE_TEXT_BEFORE_CONF = ['name', 'product', 'version', 'extrainfo', 'ostype', 'hostname', 'devicetype', 'method'] as const;
+const SERVICE_TEXT_AFTER_CONF = ['tunnel'] as const;
+const OS_CLASS_TEXT = ['type', 'vendor', 'osfamily', 'osgen'] as const;
+
+/** Sets each named attribute that the tag has with a non-empty value, in the order given. */
+function setPresent<T extends object>(into: T, a: XmlAttributes, names: readonly (keyof T & string)[]): void {
+  for (const name of names) {
+    const value = a.get(name);
+    if (value) (into as Record<string, unknown>)[name] = value;
   }
 }
 
