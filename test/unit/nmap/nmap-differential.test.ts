@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseNmapXml } from '../../../services/discovery/src/nmap/nmap-xml-parser.js';
 import { DEFAULT_SEED, hospitalHosts, planHospital } from '../../../services/platform/src/generator/hospital-network.js';
 import { writeNmapXml } from '../../../services/platform/src/generator/nmap-xml-writer.js';
+import { pieces } from './parse-input.js';
 import { parseNmapXml as parseWithSaxes } from './reference/saxes-nmap-parser.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../../../shared/fixtures/nmap/public/', import.meta.url));
@@ -28,10 +29,6 @@ interface Outcome {
 }
 
 type Parse = (input: AsyncIterable<string | Buffer>, opts?: { maxHosts?: number }) => AsyncGenerator<unknown>;
-
-async function* pieces(data: Buffer | string, size: number): AsyncGenerator<Buffer | string> {
-  for (let i = 0; i < data.length; i += size) yield data.slice(i, i + size);
-}
 
 async function outcome(parse: Parse, data: Buffer | string, size: number, maxHosts?: number): Promise<Outcome> {
   const events: string[] = [];

@@ -6,24 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../services/core/src/errors.js';
 import { NmapXmlError, parseNmapXml, parseNmapXmlFile } from '../../../services/discovery/src/nmap/nmap-xml-parser.js';
-import type { NmapEvent } from '../../../services/discovery/src/nmap/nmap-types.js';
+
+import { parseCollecting, pieces } from './parse-input.js';
 
 const PUBLIC_DIR = new URL('../../../../shared/fixtures/nmap/public/', import.meta.url);
 
-async function* inChunks(text: string, size = 64): AsyncGenerator<string> {
-  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
-}
-
-async function collect(text: string, size?: number): Promise<{ events: NmapEvent[]; error?: NmapXmlError }> {
-  const events: NmapEvent[] = [];
-  try {
-    for await (const event of parseNmapXml(inChunks(text, size))) events.push(event);
-    return { events };
-  } catch (error) {
-    if (!(error instanceof NmapXmlError)) throw error;
-    return { events, error };
-  }
-}
+const collect = (text: string, size = 64) => parseCollecting(text, size);
 
 const HOST = (ip: string) =>
   `<host><status state="up" reason="arp-response"/><address addr="${ip}" addrtype="ipv4"/><ports>` +
@@ -78,7 +66,7 @@ describe('DTD refusal', () => {
     for (const size of chunkSizes) {
       let chunksPulled = 0;
       async function* source(): AsyncGenerator<string> {
-        for await (const chunk of inChunks('<!DOCTYPE nmaprun [\n<!ENTITY x "y">', size)) {
+        for await (const chunk of pieces('<!DOCTYPE nmaprun [\n<!ENTITY x "y">', size)) {
           chunksPulled += 1;
           yield chunk;
         }

@@ -5,17 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NmapXmlError, parseNmapXml, parseNmapXmlFile } from '../../../services/discovery/src/nmap/nmap-xml-parser.js';
 import type { NmapEvent, NmapHost } from '../../../services/discovery/src/nmap/nmap-types.js';
+import { pieces } from './parse-input.js';
 
 const PUBLIC_DIR = new URL('../../../../shared/fixtures/nmap/public/', import.meta.url);
 const fixturePath = (name: string) => fileURLToPath(new URL(name, PUBLIC_DIR));
 
-async function* inChunks(data: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
-}
-
-async function* textChunks(text: string, size: number): AsyncGenerator<string> {
-  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
-}
+const inChunks = pieces<Buffer>;
+const textChunks = pieces<string>;
 
 async function collect(source: AsyncIterable<string | Buffer>, opts?: { maxHosts?: number }): Promise<NmapEvent[]> {
   const events: NmapEvent[] = [];

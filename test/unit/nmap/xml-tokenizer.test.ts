@@ -1,24 +1,12 @@
 // The XML tokenizer under the nmap parser: what it normalizes, what it refuses, and where it
 // says the problem is. Equivalence with the saxes-based parser is nmap-differential.test.ts.
 import { describe, expect, it } from 'vitest';
-import { isoFromWholeSeconds, NmapXmlError, parseNmapXml } from '../../../services/discovery/src/nmap/nmap-xml-parser.js';
+import { isoFromWholeSeconds, parseNmapXml } from '../../../services/discovery/src/nmap/nmap-xml-parser.js';
 import type { NmapEvent, NmapHost } from '../../../services/discovery/src/nmap/nmap-types.js';
 import { XmlSyntaxError, XmlTokenizer, type XmlAttributes, type XmlHandler } from '../../../services/discovery/src/nmap/xml-tokenizer.js';
+import { parseCollecting, pieces } from './parse-input.js';
 
-async function* pieces(data: string | Buffer, size: number): AsyncGenerator<string | Buffer> {
-  for (let i = 0; i < data.length; i += size) yield data.slice(i, i + size);
-}
-
-async function collect(data: string | Buffer, size = 1 << 20): Promise<{ events: NmapEvent[]; error?: NmapXmlError }> {
-  const events: NmapEvent[] = [];
-  try {
-    for await (const event of parseNmapXml(pieces(data, size))) events.push(event);
-    return { events };
-  } catch (error) {
-    if (!(error instanceof NmapXmlError)) throw error;
-    return { events, error };
-  }
-}
+const collect = (data: string | Buffer, size = 1 << 20) => parseCollecting(data, size);
 
 const hostsOf = (events: NmapEvent[]): NmapHost[] => events.flatMap((e) => (e.type === 'host' ? [e.host] : []));
 
