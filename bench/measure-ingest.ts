@@ -4,14 +4,13 @@ import * as ingest from '../services/core/src/graph/asset-ingest-repository.js';
 import { wipeInventory } from '../services/core/src/graph/maintenance-repository.js';
 import type { GraphClient } from '../services/core/src/graph/neo4j-client.js';
 import type { NmapHost } from '../services/discovery/src/nmap/nmap-types.js';
-import * as importWorker from '../services/discovery/src/workers/import-worker.js';
+import { INGEST_BATCH } from '../services/discovery/src/workers/import-worker.js';
 import { log, round, timed, type Measure } from './lib.js';
 import { fullRows, rawIngest, rawIngestFull, rawRows } from './raw-driver.js';
 
-/** The import worker's batch size, read at run time so the bench follows the product. */
+/** The import worker's batch size: the bench writes in the batches the product writes in. */
 export function ingestBatch(): number {
-  const b = (importWorker as Record<string, unknown>).INGEST_BATCH;
-  return typeof b === 'number' && b > 0 ? b : 500;
+  return INGEST_BATCH;
 }
 
 /**
